@@ -24,7 +24,9 @@ const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
  * ```
  * @throws ConfigError when a variable is set to a value that does not parse.
  */
-export function readEnv(source: Readonly<Record<string, string | undefined>> = process.env): LogpipeEnv {
+export function readEnv(
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): LogpipeEnv {
   const env: LogpipeEnv = {};
   const max = source.LOGPIPE_MAX_DECOMPRESSED_BYTES;
   if (max !== undefined && max !== '') {

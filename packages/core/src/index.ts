@@ -1,22 +1,72 @@
-export { LogpipeError, DecodeError, ConfigError } from './errors.js';
-export type { LogpipeErrorOptions, DecodeErrorCode } from './errors.js';
-export type { LogRecord, LogOrigin, MetricRecord, Measure, MeasureValue } from './model.js';
-export type { ColumnDef, ColumnType, DatasetDef } from './datasets/types.js';
-export { BUILTIN_DATASETS, getDataset, listDatasets, datasetColumns } from './datasets/index.js';
-export type { BuiltinDataset } from './datasets/index.js';
+export type { Classifier, ClassifierOptions, ParserOverride } from './classify.js';
+export { createClassifier, LOG_GROUP_CONVENTIONS } from './classify.js';
 export { LOG_COLUMNS } from './datasets/common.js';
-export { PARTITION_KEYS, partitionOf, partitionPath, parsePartitionPath, hourStart } from './layout.js';
-export type { Partition } from './layout.js';
-export { readEnv } from './env.js';
+export type { BuiltinDataset } from './datasets/index.js';
+export { BUILTIN_DATASETS, datasetColumns, getDataset, listDatasets } from './datasets/index.js';
+export type { ColumnDef, ColumnType, DatasetDef } from './datasets/types.js';
+export { isGzip } from './decode/bytes.js';
+export type {
+  CwlDecoder,
+  CwlLambdaEvent,
+  DecodedPayload,
+  DecodeResult,
+  DecoderOptions,
+  FirehoseTransformRecord,
+  KinesisEventRecord,
+} from './decode/decoder.js';
+export { createDecoder } from './decode/decoder.js';
+export type { CwlEnvelope, CwlLogEvent } from './decode/envelope.js';
+export { envelopeProblem } from './decode/envelope.js';
+export type {
+  DecodedInput,
+  InputForm,
+  InputOptions,
+  InputUnit,
+  RawLogEvent,
+} from './decode/input.js';
+export { decodeInput } from './decode/input.js';
 export type { LogpipeEnv } from './env.js';
-export type { Parser, ParseContext, ParseResult, ParseOk, ParseFail } from './parsers/types.js';
-export { Rng } from './generator/rng.js';
-export type { GeneratedLine } from './generator/rng.js';
+export { readEnv } from './env.js';
+export type { DecodeErrorCode, LogpipeErrorOptions } from './errors.js';
+export { ConfigError, DecodeError, LogpipeError } from './errors.js';
+export type { FirehoseTransformEvent } from './generator/encode.js';
 export {
+  gzipEnvelope,
+  toCwlLambdaEvent,
+  toFirehoseEvent,
+  toFirehoseRecord,
+  toKinesisEvent,
+} from './generator/encode.js';
+export type { GeneratedLine } from './generator/rng.js';
+export { Rng } from './generator/rng.js';
+export type {
+  GeneratedEvent,
+  GeneratedPayload,
+  WorkloadFormat,
+  WorkloadOptions,
+} from './generator/workload.js';
+export { generateWorkload, WORKLOAD_FORMATS } from './generator/workload.js';
+export type { Partition } from './layout.js';
+export {
+  hourStart,
+  PARTITION_KEYS,
+  parsePartitionPath,
+  partitionOf,
+  partitionPath,
+} from './layout.js';
+export {
+  CWL_EVENT_OVERHEAD_BYTES,
   CWL_MAX_BATCH_BYTES,
   CWL_MAX_EVENT_BYTES,
-  CWL_EVENT_OVERHEAD_BYTES,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   FIREHOSE_MAX_RECORD_BYTES,
   KINESIS_MAX_RECORD_BYTES,
 } from './limits.js';
+export type { LogOrigin, LogRecord, Measure, MeasureValue, MetricRecord } from './model.js';
+export { emfMetrics, isEmfDocument } from './parsers/emf.js';
+export type { ParserName, ParserOptions } from './parsers/registry.js';
+export { createParser, PARSER_NAMES } from './parsers/registry.js';
+export type { ParseContext, ParseFail, ParseOk, ParseResult, Parser } from './parsers/types.js';
+export { fail as parseFail, ok as parseOk } from './parsers/types.js';
+export type { ProcessedPayload, ProcessOptions } from './process.js';
+export { processEnvelope } from './process.js';

@@ -58,7 +58,8 @@ export function hourStart(timeMs: number): number {
   return timeMs - (((timeMs % 3_600_000) + 3_600_000) % 3_600_000);
 }
 
-const PARTITION_RE = /(?:^|\/)([a-z0-9_]+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})(?:\/|$)/;
+const PARTITION_RE =
+  /(?:^|\/)([a-z0-9_]+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})(?:\/|$)/;
 
 /**
  * Reads dataset and partition back from a lake path (or object key).
@@ -73,6 +74,13 @@ const PARTITION_RE = /(?:^|\/)([a-z0-9_]+)\/year=(\d{4})\/month=(\d{2})\/day=(\d
 export function parsePartitionPath(path: string): (Partition & { dataset: string }) | undefined {
   const m = PARTITION_RE.exec(path.replaceAll('\\', '/'));
   if (m === null) return undefined;
-  const [, dataset, year, month, day, hour] = m as unknown as [string, string, string, string, string, string];
+  const [, dataset, year, month, day, hour] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return { dataset, year, month, day, hour };
 }

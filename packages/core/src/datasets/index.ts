@@ -9,7 +9,14 @@ import type { ColumnDef, DatasetDef } from './types.js';
 import { VPC_FLOW_DATASET } from './vpc-flow.js';
 
 /** Built-in dataset names. */
-export const BUILTIN_DATASETS = ['vpc_flow', 'alb', 'cloudtrail', 'lambda', 'app', 'metrics'] as const;
+export const BUILTIN_DATASETS = [
+  'vpc_flow',
+  'alb',
+  'cloudtrail',
+  'lambda',
+  'app',
+  'metrics',
+] as const;
 export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
 
 const BUILTIN: Readonly<Record<BuiltinDataset, DatasetDef>> = {
@@ -33,7 +40,9 @@ const BUILTIN: Readonly<Record<BuiltinDataset, DatasetDef>> = {
 export function getDataset(name: string): DatasetDef {
   const def = (BUILTIN as Record<string, DatasetDef | undefined>)[name];
   if (def === undefined) {
-    throw new ConfigError(`unknown dataset ${JSON.stringify(name)}; known: ${BUILTIN_DATASETS.join(', ')}`);
+    throw new ConfigError(
+      `unknown dataset ${JSON.stringify(name)}; known: ${BUILTIN_DATASETS.join(', ')}`,
+    );
   }
   return def;
 }

@@ -6,7 +6,8 @@ import type { DatasetDef } from './types.js';
  */
 export const METRICS_DATASET: DatasetDef = {
   name: 'metrics',
-  description: 'Multi-measure metric data points from EMF, Lambda REPORT lines, Metric Streams and metric rules',
+  description:
+    'Multi-measure metric data points from EMF, Lambda REPORT lines, Metric Streams and metric rules',
   columns: [
     { name: 'time', type: 'timestamp', description: 'Data point time, UTC' },
     { name: 'measure_name', type: 'string', description: 'EMF namespace or other data type name' },

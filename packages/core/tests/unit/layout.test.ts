@@ -21,7 +21,9 @@ describe('lake layout', () => {
   it('reads a partition path back to the same values (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: Date.UTC(9999, 11, 31) }), (t) => {
-        const parsed = parsePartitionPath(`root/vpc_flow/${partitionPath('x', t).slice(2)}/f.parquet`);
+        const parsed = parsePartitionPath(
+          `root/vpc_flow/${partitionPath('x', t).slice(2)}/f.parquet`,
+        );
         expect(parsed).toEqual({ dataset: 'vpc_flow', ...partitionOf(t) });
         expect(partitionOf(hourStart(t))).toEqual(partitionOf(t));
         expect(hourStart(t) % 3_600_000).toBe(0);

@@ -1,0 +1,100 @@
+import { isUtf8 } from 'node:buffer';
+import { gunzipSync } from 'node:zlib';
+import { DecodeError } from '../errors.js';
+
+/** True when bytes start with the gzip magic number 1f 8b. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** The first non-whitespace byte, or -1. */
+export function firstNonSpace(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return b;
+  }
+  return -1;
+}
+
+function hexPrefix(bytes: Uint8Array, n = 4): string {
+  return Array.from(bytes.subarray(0, n), (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/**
+ * Decodes standard base64 strictly: a string with characters outside the
+ * alphabet, a bad length or misplaced padding is an error, not silently
+ * skipped (Node's decoder skips invalid characters).
+ */
+export function decodeBase64(text: string, source: string): Buffer | DecodeError {
+  const len = text.length;
+  if (len % 4 !== 0) {
+    return new DecodeError('INVALID_BASE64', source, `base64 length ${len} is not a multiple of 4`);
+  }
+  let pad = 0;
+  if (len > 0 && text.charCodeAt(len - 1) === 61) pad = text.charCodeAt(len - 2) === 61 ? 2 : 1;
+  const buf = Buffer.from(text, 'base64');
+  // Node skips characters outside the alphabet; a short result means there were some.
+  if (buf.length !== (len / 4) * 3 - pad) {
+    return new DecodeError('INVALID_BASE64', source, 'data is not valid base64');
+  }
+  return buf;
+}
+
+/**
+ * Gunzips with a cap on the output: inflating stops as soon as the cap is
+ * passed, so a gzip bomb costs at most `maxBytes` of memory.
+ */
+export function gunzipCapped(
+  bytes: Uint8Array,
+  maxBytes: number,
+  source: string,
+): Buffer | DecodeError {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      return new DecodeError(
+        'PAYLOAD_TOO_LARGE',
+        source,
+        `decompressed payload exceeds the ${maxBytes}-byte limit (maxDecompressedBytes)`,
+        { cause: err },
+      );
+    }
+    if (code === 'Z_BUF_ERROR') {
+      return new DecodeError(
+        'TRUNCATED_GZIP',
+        source,
+        `gzip stream ends early after ${bytes.length} bytes`,
+        {
+          cause: err,
+        },
+      );
+    }
+    return new DecodeError(
+      'CORRUPT_GZIP',
+      source,
+      `gzip data is corrupt: ${(err as Error).message ?? String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/** UTF-8 bytes to text; invalid UTF-8 is an error (CloudWatch Logs only carries valid UTF-8). */
+export function utf8Text(bytes: Buffer, source: string): string | DecodeError {
+  if (!isUtf8(bytes)) {
+    return new DecodeError('INVALID_UTF8', source, 'payload is not valid UTF-8');
+  }
+  return bytes.toString('utf8');
+}
+
+/** Describes bytes that are neither gzip nor JSON. */
+export function notGzip(bytes: Uint8Array, source: string): DecodeError {
+  return new DecodeError(
+    'NOT_GZIP',
+    source,
+    bytes.length === 0
+      ? 'payload is empty'
+      : `payload is neither gzip (magic 1f 8b) nor JSON; first bytes: ${hexPrefix(bytes)}`,
+  );
+}

@@ -1,0 +1,224 @@
+import { ConfigError, DecodeError } from '../errors.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../limits.js';
+import { decodeBase64, firstNonSpace, gunzipCapped, isGzip, notGzip, utf8Text } from './bytes.js';
+import { type CwlEnvelope, envelopeProblem } from './envelope.js';
+
+/** Options of {@link createDecoder}. */
+export interface DecoderOptions {
+  /**
+   * Cap on the decompressed size of one payload, in bytes. Inflating stops as
+   * soon as it is passed. Default {@link DEFAULT_MAX_DECOMPRESSED_BYTES} (16 MiB).
+   */
+  maxDecompressedBytes?: number | undefined;
+}
+
+/** A successfully decoded payload. */
+export interface DecodedPayload {
+  envelope: CwlEnvelope;
+  /** Size of the JSON text, in bytes. */
+  decompressedBytes: number;
+  /** Size of the payload as it arrived (gzip or JSON bytes), in bytes. */
+  payloadBytes: number;
+}
+
+/** The outcome of decoding one input record: never a thrown error. */
+export type DecodeResult = { ok: true; value: DecodedPayload } | { ok: false; error: DecodeError };
+
+/** A Firehose data-transformation input record. */
+export interface FirehoseTransformRecord {
+  recordId: string;
+  /** Base64 of the record data (a gzipped CWL payload when fed by a subscription filter). */
+  data: string;
+  approximateArrivalTimestamp?: number;
+  kinesisRecordMetadata?: Record<string, unknown>;
+}
+
+/** A Kinesis record as Lambda delivers it (`event.Records[i]`). */
+export interface KinesisEventRecord {
+  kinesis: { data: string; sequenceNumber?: string; partitionKey?: string };
+  eventID?: string;
+  eventSourceARN?: string;
+}
+
+/** The event Lambda receives from a direct CloudWatch Logs subscription. */
+export interface CwlLambdaEvent {
+  awslogs: { data: string };
+}
+
+/**
+ * Decodes CloudWatch Logs subscription payloads from every form they arrive in.
+ * Every method returns a {@link DecodeResult}; none throws.
+ *
+ * @example
+ * ```ts
+ * const decoder = createDecoder();
+ * for (const rec of firehoseEvent.records) {
+ *   const r = decoder.firehoseRecord(rec);
+ *   if (r.ok) console.log(r.value.envelope.logEvents.length);
+ *   else console.error(r.error.code, r.error.message);
+ * }
+ * ```
+ */
+export interface CwlDecoder {
+  /** Raw bytes: gzip (detected by magic bytes) or already-decompressed JSON. */
+  bytes(input: Uint8Array, source: string): DecodeResult;
+  /** Base64 text of gzip or JSON bytes. */
+  base64(input: string, source: string): DecodeResult;
+  /** JSON text of the envelope. */
+  json(text: string, source: string, payloadBytes?: number): DecodeResult;
+  /** A Firehose transformation record; errors name its `recordId`. */
+  firehoseRecord(record: FirehoseTransformRecord): DecodeResult;
+  /** A Kinesis record from a Lambda Kinesis event; errors name its sequence number. */
+  kinesisRecord(record: KinesisEventRecord): DecodeResult;
+  /** A direct Lambda subscription event `{awslogs:{data}}`. */
+  lambdaEvent(event: CwlLambdaEvent, source?: string): DecodeResult;
+}
+
+function failed(error: DecodeError): DecodeResult {
+  return { ok: false, error };
+}
+
+class Decoder implements CwlDecoder {
+  private readonly maxBytes: number;
+
+  constructor(options: DecoderOptions) {
+    const max = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+    if (!Number.isSafeInteger(max) || max <= 0) {
+      throw new ConfigError(`maxDecompressedBytes must be a positive integer, got ${String(max)}`);
+    }
+    this.maxBytes = max;
+  }
+
+  bytes(input: Uint8Array, source: string): DecodeResult {
+    if (isGzip(input)) {
+      const raw = gunzipCapped(input, this.maxBytes, source);
+      if (raw instanceof DecodeError) return failed(raw);
+      return this.jsonBytes(raw, source, input.length);
+    }
+    if (firstNonSpace(input) === 0x7b /* { */) {
+      if (input.length > this.maxBytes)
+        return failed(tooLarge(source, input.length, this.maxBytes));
+      const buf = Buffer.isBuffer(input)
+        ? input
+        : Buffer.from(input.buffer, input.byteOffset, input.length);
+      return this.jsonBytes(buf, source, input.length);
+    }
+    return failed(notGzip(input, source));
+  }
+
+  base64(input: string, source: string): DecodeResult {
+    if (typeof input !== 'string') {
+      return failed(
+        new DecodeError(
+          'INVALID_BASE64',
+          source,
+          `data must be a base64 string, got ${typeof input}`,
+        ),
+      );
+    }
+    const bytes = decodeBase64(input, source);
+    if (bytes instanceof DecodeError) return failed(bytes);
+    return this.bytes(bytes, source);
+  }
+
+  json(text: string, source: string, payloadBytes?: number): DecodeResult {
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size > this.maxBytes) return failed(tooLarge(source, size, this.maxBytes));
+    return parseEnvelope(text, source, size, payloadBytes ?? size);
+  }
+
+  firehoseRecord(record: FirehoseTransformRecord): DecodeResult {
+    const source = `recordId ${String(record?.recordId)}`;
+    if (typeof record !== 'object' || record === null) {
+      return failed(
+        new DecodeError('UNSUPPORTED_INPUT', source, 'Firehose record must be an object'),
+      );
+    }
+    return this.base64(record.data, source);
+  }
+
+  kinesisRecord(record: KinesisEventRecord): DecodeResult {
+    const k = (record as Partial<KinesisEventRecord> | null)?.kinesis;
+    const source = `kinesis sequenceNumber ${String(k?.sequenceNumber ?? record?.eventID)}`;
+    if (typeof k !== 'object' || k === null) {
+      return failed(
+        new DecodeError(
+          'UNSUPPORTED_INPUT',
+          source,
+          'Kinesis event record has no `kinesis` object',
+        ),
+      );
+    }
+    return this.base64(k.data, source);
+  }
+
+  lambdaEvent(event: CwlLambdaEvent, source = 'awslogs event'): DecodeResult {
+    const data = (event as Partial<CwlLambdaEvent> | null)?.awslogs?.data;
+    if (data === undefined) {
+      return failed(new DecodeError('UNSUPPORTED_INPUT', source, 'event has no awslogs.data'));
+    }
+    return this.base64(data, source);
+  }
+
+  private jsonBytes(raw: Buffer, source: string, payloadBytes: number): DecodeResult {
+    const text = utf8Text(raw, source);
+    if (text instanceof DecodeError) return failed(text);
+    return parseEnvelope(text, source, raw.length, payloadBytes);
+  }
+}
+
+function tooLarge(source: string, size: number, max: number): DecodeError {
+  return new DecodeError(
+    'PAYLOAD_TOO_LARGE',
+    source,
+    `payload of ${size} bytes exceeds the ${max}-byte limit (maxDecompressedBytes)`,
+  );
+}
+
+function parseEnvelope(
+  text: string,
+  source: string,
+  decompressedBytes: number,
+  payloadBytes: number,
+): DecodeResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return failed(
+      new DecodeError(
+        'INVALID_JSON',
+        source,
+        `payload is not valid JSON: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      ),
+    );
+  }
+  const problem = envelopeProblem(parsed);
+  if (problem !== undefined) {
+    return failed(
+      new DecodeError(
+        'INVALID_ENVELOPE',
+        source,
+        `not a CloudWatch Logs subscription payload: ${problem}`,
+      ),
+    );
+  }
+  return { ok: true, value: { envelope: parsed as CwlEnvelope, decompressedBytes, payloadBytes } };
+}
+
+/**
+ * Creates a decoder. Options are validated here, once.
+ *
+ * @example
+ * ```ts
+ * const decoder = createDecoder({ maxDecompressedBytes: 8 * 1024 * 1024 });
+ * const r = decoder.lambdaEvent(event);
+ * ```
+ * @throws ConfigError for invalid options.
+ */
+export function createDecoder(options: DecoderOptions = {}): CwlDecoder {
+  return new Decoder(options);
+}
