@@ -70,3 +70,14 @@ export type { ParseContext, ParseFail, ParseOk, ParseResult, Parser } from './pa
 export { fail as parseFail, ok as parseOk } from './parsers/types.js';
 export type { ProcessedPayload, ProcessOptions } from './process.js';
 export { processEnvelope } from './process.js';
+export {
+  appFallback,
+  createAppParser,
+  createJsonParser,
+  createLogfmtParser,
+  createTextParser,
+} from './parsers/app.js';
+export type { AppFields, AppFormat } from './parsers/app.js';
+export { formatLogfmt, looksLikeLogfmt, parseLogfmt } from './parsers/logfmt.js';
+export { generateAppLine } from './generator/app.js';
+export type { AppLineKind, GeneratedAppLine } from './generator/app.js';

@@ -1,0 +1,259 @@
+/**
+ * logfmt: `key=value` pairs separated by whitespace, as written by Heroku's
+ * router, go-kit/log, logrus' text formatter, slog's TextHandler and friends.
+ *
+ * Grammar (the conventions of github.com/go-logfmt/logfmt):
+ * - whitespace is any character ≤ U+0020 (space, tab, newline, control characters);
+ * - a key is a run of characters other than whitespace, `=` and `"`;
+ * - `key` alone (no `=`) is a bare key, read as `true`;
+ * - `key=` is an empty string;
+ * - `key=value`: an unquoted value is a run of characters other than whitespace,
+ *   `=` and `"` (a backslash is an ordinary character there);
+ * - `key="value"`: a quoted value may hold anything; inside it `\"`, `\\`, `\/`,
+ *   `\b`, `\f`, `\n`, `\r`, `\t` and `\uXXXX` are escapes (JSON's set), any
+ *   other escape is an error; raw control characters are accepted (go-logfmt
+ *   refuses them; being lenient costs nothing here);
+ * - a quoted value must be followed by whitespace or the end of the line;
+ * - a repeated key keeps its last value.
+ */
+
+const SPACE_MAX = 0x20;
+const EQ = 0x3d; // =
+const QUOTE = 0x22; // "
+const BACKSLASH = 0x5c;
+
+/**
+ * Parses one logfmt line into its pairs: values are strings, bare keys are
+ * `true`. Returns a string (the reason, with a 1-based column) when the line
+ * does not follow the grammar above. A single pass over the text; never throws.
+ *
+ * @example
+ * ```ts
+ * parseLogfmt('level=info msg="user \\"bob\\" logged in" cached');
+ * // → { level: 'info', msg: 'user "bob" logged in', cached: true }
+ * parseLogfmt('a="unterminated'); // → 'logfmt: unterminated quoted value for key "a" …'
+ * ```
+ */
+export function parseLogfmt(text: string): Record<string, string | true> | string {
+  const out: Record<string, string | true> = {};
+  const n = text.length;
+  let i = 0;
+  for (;;) {
+    while (i < n && text.charCodeAt(i) <= SPACE_MAX) i++;
+    if (i >= n) return out;
+
+    const keyStart = i;
+    let c = text.charCodeAt(i);
+    while (c > SPACE_MAX && c !== EQ && c !== QUOTE) {
+      i++;
+      if (i >= n) break;
+      c = text.charCodeAt(i);
+    }
+    if (i === keyStart) {
+      return c === EQ
+        ? `logfmt: '=' without a key at column ${i + 1}`
+        : `logfmt: unexpected '"' at column ${i + 1} (a key must come first)`;
+    }
+    const key = text.slice(keyStart, i);
+    if (i >= n || c <= SPACE_MAX) {
+      setOwn(out, key, true);
+      continue;
+    }
+    if (c === QUOTE) return `logfmt: unexpected '"' in key at column ${i + 1}`;
+
+    // c is '='
+    i++;
+    if (i >= n) {
+      setOwn(out, key, '');
+      return out;
+    }
+    c = text.charCodeAt(i);
+    if (c <= SPACE_MAX) {
+      setOwn(out, key, '');
+      continue;
+    }
+    if (c === QUOTE) {
+      const openAt = i;
+      i++;
+      let value = '';
+      let runStart = i;
+      for (;;) {
+        if (i >= n) {
+          return `logfmt: unterminated quoted value for key ${JSON.stringify(key)} (opened at column ${openAt + 1})`;
+        }
+        c = text.charCodeAt(i);
+        if (c === QUOTE) break;
+        if (c !== BACKSLASH) {
+          i++;
+          continue;
+        }
+        if (i > runStart) value += text.slice(runStart, i);
+        if (i + 1 >= n) {
+          return `logfmt: unterminated quoted value for key ${JSON.stringify(key)} (opened at column ${openAt + 1})`;
+        }
+        const e = text.charCodeAt(i + 1);
+        switch (e) {
+          case QUOTE:
+            value += '"';
+            break;
+          case BACKSLASH:
+            value += '\\';
+            break;
+          case 0x2f: // /
+            value += '/';
+            break;
+          case 0x62: // b
+            value += '\b';
+            break;
+          case 0x66: // f
+            value += '\f';
+            break;
+          case 0x6e: // n
+            value += '\n';
+            break;
+          case 0x72: // r
+            value += '\r';
+            break;
+          case 0x74: // t
+            value += '\t';
+            break;
+          case 0x75: {
+            // u
+            const code = hex4(text, i + 2);
+            if (code < 0) return `logfmt: bad \\u escape at column ${i + 1}`;
+            value += String.fromCharCode(code);
+            i += 4;
+            break;
+          }
+          default:
+            return `logfmt: unknown escape '\\${text[i + 1]}' at column ${i + 1}`;
+        }
+        i += 2;
+        runStart = i;
+      }
+      if (i > runStart) value += text.slice(runStart, i);
+      i++; // closing quote
+      if (i < n && text.charCodeAt(i) > SPACE_MAX) {
+        return `logfmt: expected a space after the quoted value of ${JSON.stringify(key)} at column ${i + 1}`;
+      }
+      setOwn(out, key, value);
+      continue;
+    }
+    const valueStart = i;
+    while (c > SPACE_MAX && c !== EQ && c !== QUOTE) {
+      i++;
+      if (i >= n) break;
+      c = text.charCodeAt(i);
+    }
+    if (i < n && c > SPACE_MAX) {
+      return `logfmt: unexpected '${c === EQ ? '=' : '"'}' in the value of ${JSON.stringify(key)} at column ${i + 1} (quote the value)`;
+    }
+    setOwn(out, key, text.slice(valueStart, i));
+  }
+}
+
+/**
+ * True when parsed logfmt pairs look like a logfmt line rather than prose that
+ * happens to parse: at least two `key=value` pairs (bare keys do not count), and
+ * more pairs than bare keys. `"hello world"` (two bare keys), `"retry=3"` (one
+ * pair) and `"user bob set a=1 b=2 ok"` (2 pairs, 4 bare words) are not logfmt;
+ * `"at=info method=GET path=/"` is.
+ *
+ * @example
+ * ```ts
+ * const pairs = parseLogfmt(line);
+ * if (typeof pairs !== 'string' && looksLikeLogfmt(pairs)) use(pairs);
+ * ```
+ */
+export function looksLikeLogfmt(pairs: Record<string, string | true>): boolean {
+  let valued = 0;
+  let bare = 0;
+  for (const k in pairs) {
+    if (pairs[k] === true) bare++;
+    else valued++;
+  }
+  return valued >= 2 && valued > bare;
+}
+
+/**
+ * Writes pairs as one logfmt line that {@link parseLogfmt} reads back to the
+ * same pairs: `true` → bare key, `''` → `key=`, values with whitespace, `=`,
+ * `"`, `\` or control characters quoted and escaped. Keys are written as given;
+ * a key must be non-empty and free of whitespace, `=` and `"` to read back.
+ *
+ * @example
+ * ```ts
+ * formatLogfmt({ level: 'info', msg: 'hello world', cached: true });
+ * // → 'level=info msg="hello world" cached'
+ * ```
+ */
+export function formatLogfmt(pairs: Record<string, string | true>): string {
+  let s = '';
+  for (const k in pairs) {
+    const v = pairs[k];
+    if (s.length > 0) s += ' ';
+    s += k;
+    if (v === true) continue;
+    s += '=';
+    s += needsQuotes(v as string) ? quote(v as string) : (v as string);
+  }
+  return s;
+}
+
+function needsQuotes(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c <= SPACE_MAX || c === EQ || c === QUOTE || c === BACKSLASH || c === 0x7f) return true;
+  }
+  return false;
+}
+
+function quote(v: string): string {
+  let s = '"';
+  let runStart = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    let esc: string | undefined;
+    if (c === QUOTE) esc = '\\"';
+    else if (c === BACKSLASH) esc = '\\\\';
+    else if (c === 0x0a) esc = '\\n';
+    else if (c === 0x0d) esc = '\\r';
+    else if (c === 0x09) esc = '\\t';
+    else if (c < 0x20 || c === 0x7f) esc = `\\u${c.toString(16).padStart(4, '0')}`;
+    if (esc !== undefined) {
+      s += v.slice(runStart, i) + esc;
+      runStart = i + 1;
+    }
+  }
+  return `${s}${v.slice(runStart)}"`;
+}
+
+/** The value of 4 hex digits at `at`, or -1. */
+function hex4(text: string, at: number): number {
+  if (at + 4 > text.length) return -1;
+  let code = 0;
+  for (let j = at; j < at + 4; j++) {
+    const h = text.charCodeAt(j);
+    let d: number;
+    if (h >= 0x30 && h <= 0x39) d = h - 0x30;
+    else if (h >= 0x61 && h <= 0x66) d = h - 0x57;
+    else if (h >= 0x41 && h <= 0x46) d = h - 0x37;
+    else return -1;
+    code = code * 16 + d;
+  }
+  return code;
+}
+
+/** Assigns an own property, also for the key `__proto__` (which `obj[k] = v` would not). */
+function setOwn(obj: Record<string, string | true>, key: string, value: string | true): void {
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    obj[key] = value;
+  }
+}
