@@ -81,3 +81,14 @@ export type { AppFields, AppFormat } from './parsers/app.js';
 export { formatLogfmt, looksLikeLogfmt, parseLogfmt } from './parsers/logfmt.js';
 export { generateAppLine } from './generator/app.js';
 export type { AppLineKind, GeneratedAppLine } from './generator/app.js';
+export { createLambdaParser, looksLikeLambdaPlatform } from './parsers/lambda.js';
+export type { LambdaFields } from './parsers/lambda.js';
+export {
+  createCloudTrailParser,
+  looksLikeCloudTrail,
+  splitCloudTrailLogFile,
+} from './parsers/cloudtrail.js';
+export type { CloudTrailFields } from './parsers/cloudtrail.js';
+export { generateLambdaInvocation } from './generator/lambda.js';
+export type { LambdaInvocationOptions, GeneratedLambdaLine } from './generator/lambda.js';
+export { generateCloudTrailEvent } from './generator/cloudtrail.js';

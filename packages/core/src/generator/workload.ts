@@ -105,6 +105,7 @@ function linesFor(
   format: WorkloadFormat,
   rng: Rng,
   time: number,
+  envelope: CwlEnvelope,
 ): Array<GeneratedLine & { metrics?: MetricRecord[] | undefined }> {
   switch (format) {
     case 'vpc_flow':
@@ -114,9 +115,12 @@ function linesFor(
     case 'cloudtrail':
       return [generateCloudTrailEvent(rng, time)];
     case 'lambda':
-      return generateLambdaInvocation(rng, time, { json: false });
     case 'lambda_json':
-      return generateLambdaInvocation(rng, time, { json: true });
+      return generateLambdaInvocation(rng, time, {
+        json: format === 'lambda_json',
+        functionName: envelope.logGroup.slice('/aws/lambda/'.length),
+        functionVersion: /^\d{4}\/\d{2}\/\d{2}\/\[([^\]]+)\]/.exec(envelope.logStream)?.[1],
+      });
     case 'app_json':
       return [generateAppLine(rng, time, 'json')];
     case 'emf':
@@ -191,7 +195,7 @@ export function* generateWorkload(options: WorkloadOptions): Generator<Generated
     };
     const expected: GeneratedEvent[] = [];
     while (expected.length < want) {
-      for (const line of linesFor(format, rng, time)) {
+      for (const line of linesFor(format, rng, time, envelope)) {
         if (expected.length >= want) break;
         const id = eventId(rng, time, seq++);
         envelope.logEvents.push({ id, timestamp: time, message: line.message });
