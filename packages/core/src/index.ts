@@ -29,6 +29,9 @@ export type { LogpipeEnv } from './env.js';
 export { readEnv } from './env.js';
 export type { DecodeErrorCode, LogpipeErrorOptions } from './errors.js';
 export { ConfigError, DecodeError, LogpipeError } from './errors.js';
+export type { AppLineKind, GeneratedAppLine } from './generator/app.js';
+export { generateAppLine } from './generator/app.js';
+export { generateCloudTrailEvent } from './generator/cloudtrail.js';
 export type { FirehoseTransformEvent } from './generator/encode.js';
 export {
   gzipEnvelope,
@@ -37,6 +40,8 @@ export {
   toFirehoseRecord,
   toKinesisEvent,
 } from './generator/encode.js';
+export type { GeneratedLambdaLine, LambdaInvocationOptions } from './generator/lambda.js';
+export { generateLambdaInvocation } from './generator/lambda.js';
 export type { GeneratedLine } from './generator/rng.js';
 export { Rng } from './generator/rng.js';
 export type {
@@ -63,13 +68,7 @@ export {
   KINESIS_MAX_RECORD_BYTES,
 } from './limits.js';
 export type { LogOrigin, LogRecord, Measure, MeasureValue, MetricRecord } from './model.js';
-export { emfMetrics, isEmfDocument } from './parsers/emf.js';
-export type { ParserName, ParserOptions } from './parsers/registry.js';
-export { createParser, PARSER_NAMES } from './parsers/registry.js';
-export type { ParseContext, ParseFail, ParseOk, ParseResult, Parser } from './parsers/types.js';
-export { fail as parseFail, ok as parseOk } from './parsers/types.js';
-export type { ProcessedPayload, ProcessOptions } from './process.js';
-export { processEnvelope } from './process.js';
+export type { AppFields, AppFormat } from './parsers/app.js';
 export {
   appFallback,
   createAppParser,
@@ -77,18 +76,19 @@ export {
   createLogfmtParser,
   createTextParser,
 } from './parsers/app.js';
-export type { AppFields, AppFormat } from './parsers/app.js';
-export { formatLogfmt, looksLikeLogfmt, parseLogfmt } from './parsers/logfmt.js';
-export { generateAppLine } from './generator/app.js';
-export type { AppLineKind, GeneratedAppLine } from './generator/app.js';
-export { createLambdaParser, looksLikeLambdaPlatform } from './parsers/lambda.js';
-export type { LambdaFields } from './parsers/lambda.js';
+export type { CloudTrailFields } from './parsers/cloudtrail.js';
 export {
   createCloudTrailParser,
   looksLikeCloudTrail,
   splitCloudTrailLogFile,
 } from './parsers/cloudtrail.js';
-export type { CloudTrailFields } from './parsers/cloudtrail.js';
-export { generateLambdaInvocation } from './generator/lambda.js';
-export type { LambdaInvocationOptions, GeneratedLambdaLine } from './generator/lambda.js';
-export { generateCloudTrailEvent } from './generator/cloudtrail.js';
+export { emfMetrics, isEmfDocument } from './parsers/emf.js';
+export type { LambdaFields } from './parsers/lambda.js';
+export { createLambdaParser, looksLikeLambdaPlatform } from './parsers/lambda.js';
+export { formatLogfmt, looksLikeLogfmt, parseLogfmt } from './parsers/logfmt.js';
+export type { ParserName, ParserOptions } from './parsers/registry.js';
+export { createParser, PARSER_NAMES } from './parsers/registry.js';
+export type { ParseContext, ParseFail, ParseOk, ParseResult, Parser } from './parsers/types.js';
+export { fail as parseFail, ok as parseOk } from './parsers/types.js';
+export type { ProcessedPayload, ProcessOptions } from './process.js';
+export { processEnvelope } from './process.js';

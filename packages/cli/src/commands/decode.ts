@@ -54,7 +54,14 @@ export function logLine(r: LogRecord): string {
 
 /** One NDJSON output line for a MetricRecord. */
 export function metricLine(m: MetricRecord): string {
-  return JSON.stringify({ kind: 'metric', time: new Date(m.time).toISOString(), ...m });
+  return JSON.stringify({
+    kind: 'metric',
+    time: new Date(m.time).toISOString(),
+    timestamp: m.time,
+    measureName: m.measureName,
+    dimensions: m.dimensions,
+    measures: m.measures,
+  });
 }
 
 function rawEnvelopes(

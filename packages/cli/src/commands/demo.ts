@@ -86,7 +86,12 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
   }
   result.seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
-  const table = new Table({ head: ['dataset', 'records'], colAligns: ['left', 'right'] });
+  const plain = !(io.stdout as { isTTY?: boolean }).isTTY;
+  const table = new Table({
+    head: ['dataset', 'records'],
+    colAligns: ['left', 'right'],
+    ...(plain ? { style: { head: [], border: [] } } : {}),
+  });
   for (const [ds, n] of Object.entries(result.byDataset).sort()) table.push([ds, n]);
   table.push(['metric records derived', result.metrics]);
   io.stdout.write(`${table.toString()}\n`);
