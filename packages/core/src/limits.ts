@@ -41,3 +41,18 @@ export const FIREHOSE_MAX_RECORD_BYTES = 1_024_000;
  * https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
  */
 export const KINESIS_MAX_RECORD_BYTES = 1_048_576;
+
+// Embedded Metric Format limits, as the specification states them.
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+
+/** Longest EMF namespace, metric name or dimension key (characters). */
+export const EMF_MAX_NAME_LENGTH = 255;
+
+/** Dimension keys per EMF DimensionSet ("MUST NOT contain more than 30 dimension keys"). */
+export const EMF_MAX_DIMENSIONS_PER_SET = 30;
+
+/** MetricDefinitions per EMF MetricDirective ("MUST NOT contain more than 100"). */
+export const EMF_MAX_METRICS_PER_DIRECTIVE = 100;
+
+/** Values in an EMF array metric target ("MUST NOT have more than 100 members"). */
+export const EMF_MAX_VALUES_PER_METRIC = 100;

@@ -40,7 +40,10 @@ export interface LogRecord {
   origin: LogOrigin;
   /** The raw message as received. */
   message: string;
-  /** Typed fields, keyed by the dataset's column names. */
+  /**
+   * Typed fields, keyed by the dataset's column names. A column may be absent
+   * (a VPC flow log custom format carries only some fields): absent means null.
+   */
   fields: Record<string, unknown>;
 }
 

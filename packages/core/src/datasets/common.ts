@@ -9,6 +9,10 @@ export const LOG_COLUMNS: readonly ColumnDef[] = [
   { name: 'owner', type: 'string', description: 'AWS account id owning the log group' },
   { name: 'log_group', type: 'string', description: 'CloudWatch log group' },
   { name: 'log_stream', type: 'string', description: 'CloudWatch log stream' },
-  { name: 'region', type: 'string', description: 'AWS region where known' },
+  {
+    name: 'origin_region',
+    type: 'string',
+    description: 'AWS region of the log group, where the caller knows it',
+  },
   { name: 'message', type: 'string', description: 'The raw log message' },
 ];

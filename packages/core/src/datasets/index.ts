@@ -64,3 +64,18 @@ export function listDatasets(): readonly DatasetDef[] {
 export function datasetColumns(def: DatasetDef): readonly ColumnDef[] {
   return def.name === 'metrics' ? def.columns : [...LOG_COLUMNS, ...def.columns];
 }
+
+/**
+ * An object with every column of a dataset's own declaration set to null: the
+ * shape of a record that has none of its fields.
+ *
+ * @example
+ * ```ts
+ * nullRow(getDataset('alb')).elb_status_code; // null
+ * ```
+ */
+export function nullRow(def: DatasetDef): Record<string, null> {
+  const row: Record<string, null> = {};
+  for (const c of def.columns) row[c.name] = null;
+  return row;
+}

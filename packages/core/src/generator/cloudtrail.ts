@@ -1,3 +1,5 @@
+import { CLOUDTRAIL_DATASET } from '../datasets/cloudtrail.js';
+import { nullRow } from '../datasets/index.js';
 import type { CloudTrailFields } from '../parsers/cloudtrail.js';
 import type { GeneratedLine, Rng } from './rng.js';
 
@@ -18,50 +20,9 @@ interface Draft {
   readonly f: CloudTrailFields;
 }
 
+/** Every declared column, null: what the parser returns for fields a record lacks. */
 function allNull(): CloudTrailFields {
-  return {
-    event_version: null,
-    event_time: null,
-    event_source: null,
-    event_name: null,
-    aws_region: null,
-    source_ip_address: null,
-    user_agent: null,
-    error_code: null,
-    error_message: null,
-    request_id: null,
-    event_id: null,
-    event_type: null,
-    api_version: null,
-    management_event: null,
-    read_only: null,
-    recipient_account_id: null,
-    shared_event_id: null,
-    vpc_endpoint_id: null,
-    vpc_endpoint_account_id: null,
-    event_category: null,
-    session_credential_from_console: null,
-    user_identity: null,
-    user_identity_type: null,
-    user_identity_arn: null,
-    user_identity_account_id: null,
-    user_identity_principal_id: null,
-    user_identity_user_name: null,
-    user_identity_access_key_id: null,
-    user_identity_invoked_by: null,
-    user_identity_session_issuer_arn: null,
-    request_parameters: null,
-    response_elements: null,
-    additional_event_data: null,
-    resources: null,
-    service_event_details: null,
-    tls_details: null,
-    edge_device_details: null,
-    insight_details: null,
-    addendum: null,
-    event_context: null,
-    additional_fields: null,
-  };
+  return nullRow(CLOUDTRAIL_DATASET) as CloudTrailFields;
 }
 
 /** CloudTrail's time format: ISO 8601 UTC to the second (`2026-01-01T00:00:00Z`). */

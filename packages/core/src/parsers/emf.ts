@@ -20,18 +20,13 @@
  *   CloudWatch supports) and is otherwise a violation; it is not carried into
  *   the MetricRecord, which has no place for it.
  */
+import {
+  EMF_MAX_DIMENSIONS_PER_SET,
+  EMF_MAX_METRICS_PER_DIRECTIVE,
+  EMF_MAX_NAME_LENGTH,
+  EMF_MAX_VALUES_PER_METRIC,
+} from '../limits.js';
 import type { Measure, MetricRecord } from '../model.js';
-
-// EMF limits, as the specification states them. They belong with the other
-// quotas in `limits.ts`; kept here until that file takes them.
-/** Longest namespace, metric name or dimension key (characters). */
-const EMF_MAX_NAME_LENGTH = 255;
-/** Dimension keys per DimensionSet ("MUST NOT contain more than 30 dimension keys"). */
-const EMF_MAX_DIMENSIONS_PER_SET = 30;
-/** MetricDefinitions per MetricDirective ("MUST NOT contain more than 100"). */
-const EMF_MAX_METRICS_PER_DIRECTIVE = 100;
-/** Values in an array metric target ("MUST NOT have more than 100 members"). */
-const EMF_MAX_VALUES_PER_METRIC = 100;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
