@@ -4,6 +4,8 @@ export { LOG_COLUMNS } from './datasets/common.js';
 export type { BuiltinDataset } from './datasets/index.js';
 export { BUILTIN_DATASETS, datasetColumns, getDataset, listDatasets } from './datasets/index.js';
 export type { ColumnDef, ColumnType, DatasetDef } from './datasets/types.js';
+export type { VpcFlowField } from './datasets/vpc-flow.js';
+export { VPC_FLOW_FIELDS } from './datasets/vpc-flow.js';
 export { isGzip } from './decode/bytes.js';
 export type {
   CwlDecoder,
@@ -29,6 +31,7 @@ export type { LogpipeEnv } from './env.js';
 export { readEnv } from './env.js';
 export type { DecodeErrorCode, LogpipeErrorOptions } from './errors.js';
 export { ConfigError, DecodeError, LogpipeError } from './errors.js';
+export { generateAlbLine } from './generator/alb.js';
 export type { AppLineKind, GeneratedAppLine } from './generator/app.js';
 export { generateAppLine } from './generator/app.js';
 export { generateCloudTrailEvent } from './generator/cloudtrail.js';
@@ -44,6 +47,7 @@ export type { GeneratedLambdaLine, LambdaInvocationOptions } from './generator/l
 export { generateLambdaInvocation } from './generator/lambda.js';
 export type { GeneratedLine } from './generator/rng.js';
 export { Rng } from './generator/rng.js';
+export { generateVpcFlowCustomLine, generateVpcFlowLine } from './generator/vpc-flow.js';
 export type {
   GeneratedEvent,
   GeneratedPayload,
@@ -68,6 +72,7 @@ export {
   KINESIS_MAX_RECORD_BYTES,
 } from './limits.js';
 export type { LogOrigin, LogRecord, Measure, MeasureValue, MetricRecord } from './model.js';
+export { createAlbParser, looksLikeAlb } from './parsers/alb.js';
 export type { AppFields, AppFormat } from './parsers/app.js';
 export {
   appFallback,
@@ -90,5 +95,12 @@ export type { ParserName, ParserOptions } from './parsers/registry.js';
 export { createParser, PARSER_NAMES } from './parsers/registry.js';
 export type { ParseContext, ParseFail, ParseOk, ParseResult, Parser } from './parsers/types.js';
 export { fail as parseFail, ok as parseOk } from './parsers/types.js';
+export type { VpcFlowParserOptions } from './parsers/vpc-flow.js';
+export {
+  createVpcFlowParser,
+  looksLikeVpcFlow,
+  parseVpcFlowFormat,
+  VPC_FLOW_DEFAULT_FORMAT,
+} from './parsers/vpc-flow.js';
 export type { ProcessedPayload, ProcessOptions } from './process.js';
 export { processEnvelope } from './process.js';

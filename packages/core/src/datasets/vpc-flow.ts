@@ -13,11 +13,7 @@ import type { ColumnDef, ColumnType, DatasetDef } from './types.js';
 export interface VpcFlowField {
   /** Name as written in a custom format string, e.g. `pkt-srcaddr`. */
   readonly awsName: string;
-  /**
-   * Column name: the AWS name with `-` → `_`, except `region`, which becomes
-   * `interface_region` because every log dataset already has a `region` column
-   * (the region of the CloudWatch log group, see `LOG_COLUMNS`).
-   */
+  /** Column name: the AWS name with `-` → `_` (e.g. `pkt_srcaddr`). */
   readonly column: string;
   /** Flow log record version that introduced the field. */
   readonly version: number;
@@ -25,12 +21,8 @@ export interface VpcFlowField {
   readonly description: string;
 }
 
-/** Columns renamed because their AWS name is already a common log column. */
-const RENAMED: Readonly<Record<string, string>> = { region: 'interface_region' };
-
 function f(awsName: string, version: number, type: ColumnType, description: string): VpcFlowField {
-  const column = RENAMED[awsName] ?? awsName.replaceAll('-', '_');
-  return { awsName, column, version, type, description };
+  return { awsName, column: awsName.replaceAll('-', '_'), version, type, description };
 }
 
 /**
@@ -84,7 +76,12 @@ export const VPC_FLOW_FIELDS: readonly VpcFlowField[] = [
     'Time the last packet of the flow was received within the aggregation interval (second precision)',
   ),
   f('action', 2, 'string', 'ACCEPT or REJECT; null for NODATA/SKIPDATA records'),
-  f('log-status', 2, 'string', 'OK, NODATA (no traffic in the interval) or SKIPDATA (records skipped)'),
+  f(
+    'log-status',
+    2,
+    'string',
+    'OK, NODATA (no traffic in the interval) or SKIPDATA (records skipped)',
+  ),
   f('vpc-id', 3, 'string', 'Id of the VPC of the network interface'),
   f('subnet-id', 3, 'string', 'Id of the subnet of the network interface'),
   f('instance-id', 3, 'string', 'Id of the instance of the interface, if you own the instance'),
@@ -112,7 +109,12 @@ export const VPC_FLOW_FIELDS: readonly VpcFlowField[] = [
   ),
   f('ecs-cluster-arn', 7, 'string', 'ARN of the ECS cluster of the task'),
   f('ecs-cluster-name', 7, 'string', 'Name of the ECS cluster of the task'),
-  f('ecs-container-instance-arn', 7, 'string', 'ARN of the ECS container instance (EC2 launch type)'),
+  f(
+    'ecs-container-instance-arn',
+    7,
+    'string',
+    'ARN of the ECS container instance (EC2 launch type)',
+  ),
   f('ecs-container-instance-id', 7, 'string', 'Id of the ECS container instance (EC2 launch type)'),
   f('ecs-container-id', 7, 'string', 'Docker runtime id of the first container of the task'),
   f(
@@ -125,7 +127,12 @@ export const VPC_FLOW_FIELDS: readonly VpcFlowField[] = [
   f('ecs-task-definition-arn', 7, 'string', 'ARN of the ECS task definition'),
   f('ecs-task-arn', 7, 'string', 'ARN of the ECS task'),
   f('ecs-task-id', 7, 'string', 'Id of the ECS task'),
-  f('reject-reason', 8, 'string', 'Why the traffic was rejected (e.g. BPA: VPC Block Public Access)'),
+  f(
+    'reject-reason',
+    8,
+    'string',
+    'Why the traffic was rejected (e.g. BPA: VPC Block Public Access)',
+  ),
   // The two fields below are newer than the published field table we could
   // read; their version numbers come from configurations that use them.
   f('resource-id', 10, 'string', 'Id of the resource the traffic is recorded for'),
@@ -139,7 +146,8 @@ export const VPC_FLOW_FIELDS: readonly VpcFlowField[] = [
 
 /**
  * VPC Flow Logs: every field through the newest version; `-` is null;
- * `start`/`end` in epoch ms; AWS `region` is the column `interface_region`.
+ * `start`/`end` in epoch ms. (The region of the log group itself is the common
+ * column `origin_region`; `region` here is the flow log field.)
  *
  * @example
  * ```ts

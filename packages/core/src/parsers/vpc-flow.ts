@@ -3,72 +3,104 @@ import { ConfigError } from '../errors.js';
 import { fail, ok, type ParseResult, type Parser } from './types.js';
 
 /**
- * The default (version 2) flow log format.
+ * The default flow log format: the version 2 fields, in the order AWS writes them.
  * https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html
+ *
+ * @example
+ * ```ts
+ * createVpcFlowParser({ format: VPC_FLOW_DEFAULT_FORMAT }); // same as createVpcFlowParser()
+ * ```
  */
 export const VPC_FLOW_DEFAULT_FORMAT =
   '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
 
-/** Options of {@link createVpcFlowParser}. */
+/**
+ * Options of {@link createVpcFlowParser}.
+ *
+ * @example
+ * ```ts
+ * const options: VpcFlowParserOptions = { format: '${version} ${vpc-id} ${srcaddr} ${dstaddr}' };
+ * ```
+ */
 export interface VpcFlowParserOptions {
-  /** The flow log's format string as configured in AWS. Default {@link VPC_FLOW_DEFAULT_FORMAT}. */
+  /**
+   * The flow log's format string exactly as configured in AWS (`LogFormat`),
+   * e.g. `${version} ${vpc-id} ${srcaddr} …`. Default {@link VPC_FLOW_DEFAULT_FORMAT}.
+   */
   format?: string | undefined;
 }
 
-const BY_NAME = new Map(VPC_FLOW_FIELDS.map((x) => [x.awsName, x]));
+/** Field table by AWS name, built on first use (no work at import time). */
+let byName: Map<string, VpcFlowField> | undefined;
 
-const KIND_STRING = 0;
-const KIND_INT = 1;
-const KIND_SECONDS = 2;
-
-/** Columns of a format string, validated. */
-function compileFormat(format: string): VpcFlowField[] {
+/**
+ * Reads a flow log format string into its fields, in order. This is the
+ * validation {@link createVpcFlowParser} runs once at construction.
+ *
+ * @example
+ * ```ts
+ * parseVpcFlowFormat('${version} ${pkt-srcaddr}').map((f) => f.column); // ['version', 'pkt_srcaddr']
+ * ```
+ * @throws ConfigError when the format is empty, has a token that is not a
+ *   `${field}` reference, names an unknown field, or names a field twice.
+ */
+export function parseVpcFlowFormat(format: string): readonly VpcFlowField[] {
   if (typeof format !== 'string' || format.trim() === '') {
     throw new ConfigError(
-      'VPC flow log format must be a non-empty string like "${version} ${srcaddr} …"',
+      'VPC flow log format must be a non-empty string of ${field} references, e.g. "${version} ${srcaddr} ${dstaddr}"',
     );
   }
+  byName ??= new Map(VPC_FLOW_FIELDS.map((x) => [x.awsName, x]));
   const tokens = format.trim().split(/\s+/);
   const fields: VpcFlowField[] = [];
-  for (const token of tokens) {
-    const m = /^\$\{([a-z0-9-]+)\}$/.exec(token);
-    if (m === null) {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    if (
+      !token.startsWith('${') ||
+      !token.endsWith('}') ||
+      token.indexOf('}') !== token.length - 1
+    ) {
       throw new ConfigError(
-        `VPC flow log format: ${JSON.stringify(token)} is not a \${field} reference`,
+        `VPC flow log format: token ${i + 1} ${JSON.stringify(token)} is not a single \${field} reference (fields are separated by spaces)`,
       );
     }
-    const field = BY_NAME.get(m[1] as string);
+    const name = token.slice(2, -1);
+    const field = byName.get(name);
     if (field === undefined) {
       throw new ConfigError(
-        `VPC flow log format: unknown field ${JSON.stringify(m[1])}; known: ${VPC_FLOW_FIELDS.map((x) => x.awsName).join(', ')}`,
+        `VPC flow log format: unknown field ${JSON.stringify(name)} (token ${i + 1}); known fields: ${VPC_FLOW_FIELDS.map((x) => x.awsName).join(', ')}`,
       );
     }
     if (fields.includes(field)) {
-      throw new ConfigError(`VPC flow log format: field ${JSON.stringify(m[1])} appears twice`);
+      throw new ConfigError(`VPC flow log format: field ${JSON.stringify(name)} appears twice`);
     }
     fields.push(field);
   }
   return fields;
 }
 
-function isDigits(s: string): boolean {
-  if (s.length === 0 || s.length > 15) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
+/** How a field's text becomes its value. */
+const KIND_STRING = 0;
+const KIND_INT = 1;
+const KIND_SECONDS = 2;
+
+const SPACE = 32;
+const DASH = 45;
+const ZERO = 48;
+const NINE = 57;
 
 class VpcFlowParser implements Parser {
   readonly name = 'vpc_flow';
   readonly dataset = 'vpc_flow';
-  private readonly columns: string[];
-  private readonly kinds: number[];
-  private readonly labels: string[];
+  private readonly n: number;
+  private readonly columns: readonly string[];
+  private readonly kinds: readonly number[];
+  /** `field 6 (srcport)`, for rejection reasons. */
+  private readonly labels: readonly string[];
 
   constructor(options: VpcFlowParserOptions) {
-    const fields = compileFormat(options.format ?? VPC_FLOW_DEFAULT_FORMAT);
+    const fields = parseVpcFlowFormat(options.format ?? VPC_FLOW_DEFAULT_FORMAT);
+    this.n = fields.length;
     this.columns = fields.map((x) => x.column);
     this.kinds = fields.map((x) =>
       x.type === 'timestamp'
@@ -81,82 +113,101 @@ class VpcFlowParser implements Parser {
   }
 
   parse(message: string): ParseResult {
-    const n = this.columns.length;
+    if (typeof message !== 'string') return fail('message is not a string');
+    const n = this.n;
+    // One trailing newline (or CRLF) is tolerated.
+    let end = message.length;
+    if (end > 0 && message.charCodeAt(end - 1) === 10) {
+      end--;
+      if (end > 0 && message.charCodeAt(end - 1) === 13) end--;
+    }
     const fields: Record<string, unknown> = {};
     let pos = 0;
-    const end =
-      message.length > 0 && message.charCodeAt(message.length - 1) === 10
-        ? message.length - 1
-        : message.length;
     for (let i = 0; i < n; i++) {
       if (pos > end) return fail(`expected ${n} space-separated fields, got ${i}`);
       let next = message.indexOf(' ', pos);
       if (next === -1 || next > end) next = end;
-      const raw = message.slice(pos, next);
-      pos = next + 1;
-      if (raw === '-') {
-        fields[this.columns[i] as string] = null;
-        continue;
-      }
-      const kind = this.kinds[i];
-      if (kind === KIND_STRING) {
-        if (raw.length === 0)
-          return fail(`${this.labels[i]}: empty value (fields are separated by single spaces)`);
-        fields[this.columns[i] as string] = raw;
+      const column = this.columns[i] as string;
+      if (next - pos === 1 && message.charCodeAt(pos) === DASH) {
+        fields[column] = null;
+      } else if (next === pos) {
+        return fail(`${this.labels[i]}: empty value (fields are separated by single spaces)`);
       } else {
-        if (!isDigits(raw)) {
-          return fail(
-            `${this.labels[i]}: expected an integer, got ${JSON.stringify(raw.slice(0, 40))}`,
-          );
+        const kind = this.kinds[i];
+        if (kind === KIND_STRING) {
+          fields[column] = message.slice(pos, next);
+        } else {
+          // Digits only, read in place (no substring on the happy path).
+          let v = 0;
+          for (let j = pos; j < next; j++) {
+            const c = message.charCodeAt(j);
+            if (c < ZERO || c > NINE) {
+              return fail(
+                `${this.labels[i]}: expected an integer, got ${JSON.stringify(message.slice(pos, Math.min(next, pos + 40)))}`,
+              );
+            }
+            v = v * 10 + (c - ZERO);
+          }
+          if (!Number.isSafeInteger(v)) {
+            return fail(
+              `${this.labels[i]}: integer out of range, got ${JSON.stringify(message.slice(pos, Math.min(next, pos + 40)))}`,
+            );
+          }
+          fields[column] = kind === KIND_SECONDS ? v * 1000 : v;
         }
-        const v = Number(raw);
-        fields[this.columns[i] as string] = kind === KIND_SECONDS ? v * 1000 : v;
       }
+      pos = next + 1;
     }
     if (pos <= end) {
-      return fail(
-        `expected ${n} space-separated fields, got more: ${JSON.stringify(message.slice(pos, pos + 40))}`,
-      );
+      let extra = 1;
+      for (let j = pos; j < end; j++) if (message.charCodeAt(j) === SPACE) extra++;
+      return fail(`expected ${n} space-separated fields, got ${n + extra}`);
     }
     return ok('vpc_flow', fields);
   }
 }
 
 /**
- * Creates a VPC Flow Logs parser for the default format or a custom one.
- * `-` is null in every field; NODATA and SKIPDATA records parse with nulls;
- * `start`/`end` become epoch milliseconds.
+ * Creates a VPC Flow Logs parser for the default format or a custom one. The
+ * format is validated once here; each line is then split on single spaces and
+ * converted through a per-field table. `-` is null in every field; NODATA and
+ * SKIPDATA records parse (with nulls); `start`/`end` become epoch milliseconds.
+ * A line with the wrong number of fields, or a non-integer in a numeric field,
+ * is rejected with a reason naming the field.
  *
  * @example
  * ```ts
  * const p = createVpcFlowParser({ format: '${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action}' });
- * p.parse('5 vpc-0abc 10.0.0.1 10.0.0.2 ACCEPT', ctx);
+ * const r = p.parse('3 vpc-0abc 10.0.0.1 10.0.0.2 ACCEPT', ctx);
+ * if (r.ok) r.fields.vpc_id; // 'vpc-0abc'
  * ```
- * @throws ConfigError when the format names an unknown field or is malformed.
+ * @throws ConfigError when the format is malformed or names an unknown field.
  */
 export function createVpcFlowParser(options: VpcFlowParserOptions = {}): Parser {
   return new VpcFlowParser(options);
 }
 
-const FLOW_LINE =
-  /^[2-9] (?:\d{12}|-|unknown) (?:eni-[0-9a-f]+|-) \S+ \S+ \S+ \S+ \S+ \S+ \S+ \d+ \d+ (?:ACCEPT|REJECT|-) (?:OK|NODATA|SKIPDATA)$/;
+/** A default-format record; numbers and addresses are checked, ids loosely. */
+const DEFAULT_FORMAT_LINE =
+  /^2 (?:\d{12}|unknown|-) (?:[a-z]+-[0-9a-z]+|-) (?:[0-9a-fA-F.:]+|-) (?:[0-9a-fA-F.:]+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:ACCEPT|REJECT|-) (?:OK|NODATA|SKIPDATA)\r?\n?$/;
 
 /**
- * True for a line in the default flow log format (recognised by content when
- * the log group name says nothing).
+ * True for a line in the default flow log format, used to recognise flow logs
+ * by content when the log group name says nothing. Cheap checks first, then
+ * one anchored, backtracking-free pattern over the 14 fields.
  *
  * @example
  * ```ts
  * looksLikeVpcFlow('2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA'); // true
+ * looksLikeVpcFlow('http 2018-11-30T22:23:00.186641Z app/my-lb/50dc6c495c0c9188 …'); // false
  * ```
  */
 export function looksLikeVpcFlow(message: string): boolean {
-  const c = message.charCodeAt(0);
   return (
-    c >= 50 &&
-    c <= 57 &&
-    message.charCodeAt(1) === 32 &&
+    typeof message === 'string' &&
     message.length < 512 &&
-    FLOW_LINE.test(message)
+    message.charCodeAt(0) === 50 /* 2 */ &&
+    message.charCodeAt(1) === SPACE &&
+    DEFAULT_FORMAT_LINE.test(message)
   );
 }
