@@ -30,7 +30,7 @@ export interface FirehoseTransformRecord {
   /** Base64 of the record data (a gzipped CWL payload when fed by a subscription filter). */
   data: string;
   approximateArrivalTimestamp?: number;
-  kinesisRecordMetadata?: Record<string, unknown>;
+  kinesisRecordMetadata?: object | undefined;
 }
 
 /** A Kinesis record as Lambda delivers it (`event.Records[i]`). */

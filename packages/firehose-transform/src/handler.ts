@@ -1,0 +1,487 @@
+import { gzipSync } from 'node:zlib';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  type Classifier,
+  type ClassifierOptions,
+  ConfigError,
+  type CwlDecoder,
+  type CwlEnvelope,
+  createClassifier,
+  createDecoder,
+  type DecoderOptions,
+  type LogRecord,
+  partitionOf,
+  processEnvelope,
+} from '@logpipe/core';
+import type {
+  FirehoseTransformationEvent,
+  FirehoseTransformationEventRecord,
+  FirehoseTransformationResult,
+  FirehoseTransformationResultRecord,
+} from './event.js';
+import { DEFAULT_RESPONSE_BUDGET_BYTES, FIREHOSE_MAX_RECORD_BYTES } from './limits.js';
+import { type OutputMode, renderLines } from './output.js';
+import {
+  type ReingestEntry,
+  type ReingestOptions,
+  type ReingestTarget,
+  reingest,
+} from './reingest.js';
+
+/** Options of {@link createTransformHandler}. */
+export interface TransformOptions {
+  /**
+   * What an `Ok` record carries, one line per log event: `records` (default) the
+   * normalized records as JSON; `messages` the bare messages (like Firehose's own
+   * message extraction); or a function of your own.
+   */
+  output?: OutputMode | undefined;
+  /** Keep a record when it returns true; removed records are counted as `filtered`. */
+  filter?: ((record: LogRecord) => boolean) | undefined;
+  /**
+   * Dynamic partitioning. By default every `Ok` record carries the partition keys
+   * `dataset`, `account`, `year`, `month`, `day`, `hour` (UTC, zero-padded, from
+   * the event time); a function adds keys of your own. `false` turns partition
+   * keys off (and with them the splitting of payloads that span partitions).
+   */
+  partitionKeys?: false | ((record: LogRecord) => Record<string, string>) | undefined;
+  classifier?: ClassifierOptions | undefined;
+  decoder?: DecoderOptions | undefined;
+  /** Client used to re-ingest into the delivery stream (Direct PUT sources). */
+  firehoseClient?: FirehoseClient | undefined;
+  /** Client used to re-ingest into the source Kinesis stream, when the event has one. */
+  kinesisClient?: KinesisClient | undefined;
+  reingest?: ReingestOptions | undefined;
+  /** Budget for the whole response, bytes. Default 6,000,000 (Lambda's limit is 6 MiB). */
+  responseBudgetBytes?: number | undefined;
+  /** Largest `Ok` record, bytes before base64. Default 1,024,000 (Firehose's limit). */
+  maxOutputRecordBytes?: number | undefined;
+  /** Where the summary line goes. Default `console.log`. */
+  logger?: ((line: string) => void) | undefined;
+  /** When set, the summary is also printed as an EMF document in this namespace. */
+  emfNamespace?: string | undefined;
+}
+
+/** Counts of one invocation, as printed in the summary line. */
+export interface TransformSummary {
+  invocationId: string;
+  recordsIn: number;
+  ok: number;
+  dropped: number;
+  failed: number;
+  /** Input records whose payload (or parts of it) went back to the stream. */
+  reingestedRecords: number;
+  /** Payloads put back to the stream. */
+  reingestedPayloads: number;
+  eventsIn: number;
+  eventsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  dropReasons: Record<string, number>;
+  errors: Record<string, number>;
+  durationMs: number;
+}
+
+/** The handler, with the summary of its last invocation for inspection. */
+export type TransformHandler = ((
+  event: FirehoseTransformationEvent,
+) => Promise<FirehoseTransformationResult>) & {
+  readonly lastSummary: TransformSummary | undefined;
+};
+
+/** Response bytes of a record with no data (what every record costs at least). */
+function minimalRecordBytes(recordId: string): number {
+  return JSON.stringify({ recordId, result: 'ProcessingFailed', data: '' }).length + 1;
+}
+
+interface Part {
+  events: CwlEnvelope['logEvents'];
+}
+
+interface Pending {
+  index: number;
+  entries: ReingestEntry[];
+  /** The result if every entry is re-ingested: Ok for the part kept, else Dropped. */
+  onSuccess: FirehoseTransformationResultRecord;
+  /** Log events in `onSuccess` (0 unless it is Ok). */
+  okEvents: number;
+}
+
+function base64Length(n: number): number {
+  return Math.ceil(n / 3) * 4;
+}
+
+function increment(map: Record<string, number>, key: string, by = 1): void {
+  map[key] = (map[key] ?? 0) + by;
+}
+
+function deliveryStreamName(arn: string): string {
+  const i = arn.lastIndexOf('/');
+  return i >= 0 ? arn.slice(i + 1) : arn;
+}
+
+class Transform {
+  private readonly decoder: CwlDecoder;
+  private readonly classifier: Classifier;
+  private readonly output: OutputMode;
+  private readonly budget: number;
+  private readonly maxRecord: number;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: TransformOptions) {
+    const mode = options.output ?? 'records';
+    if (mode !== 'records' && mode !== 'messages' && typeof mode !== 'function') {
+      throw new ConfigError(
+        `output must be 'records', 'messages' or a function, got ${String(mode)}`,
+      );
+    }
+    this.output = mode;
+    this.budget = options.responseBudgetBytes ?? DEFAULT_RESPONSE_BUDGET_BYTES;
+    this.maxRecord = options.maxOutputRecordBytes ?? FIREHOSE_MAX_RECORD_BYTES;
+    for (const [name, v] of [
+      ['responseBudgetBytes', this.budget],
+      ['maxOutputRecordBytes', this.maxRecord],
+    ] as const) {
+      if (!Number.isSafeInteger(v) || v <= 0)
+        throw new ConfigError(`${name} must be a positive integer, got ${v}`);
+    }
+    if (
+      options.partitionKeys !== undefined &&
+      options.partitionKeys !== false &&
+      typeof options.partitionKeys !== 'function'
+    ) {
+      throw new ConfigError('partitionKeys must be false or a function');
+    }
+    this.decoder = createDecoder(options.decoder);
+    this.classifier = createClassifier(options.classifier);
+    this.log = options.logger ?? ((line) => console.log(line));
+  }
+
+  private keysOf(r: LogRecord): Record<string, string> {
+    const p = partitionOf(r.time);
+    const keys: Record<string, string> = {
+      dataset: r.dataset,
+      account: r.origin.owner,
+      year: p.year,
+      month: p.month,
+      day: p.day,
+      hour: p.hour,
+    };
+    const user = this.options.partitionKeys;
+    if (typeof user === 'function') Object.assign(keys, user(r));
+    return keys;
+  }
+
+  async run(
+    event: FirehoseTransformationEvent,
+  ): Promise<{ result: FirehoseTransformationResult; summary: TransformSummary }> {
+    const started = performance.now();
+    const s: TransformSummary = {
+      invocationId: event.invocationId,
+      recordsIn: event.records.length,
+      ok: 0,
+      dropped: 0,
+      failed: 0,
+      reingestedRecords: 0,
+      reingestedPayloads: 0,
+      eventsIn: 0,
+      eventsOut: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      dropReasons: {},
+      errors: {},
+      durationMs: 0,
+    };
+    const out: FirehoseTransformationResultRecord[] = new Array(event.records.length);
+    const pending: Pending[] = [];
+    // Every record costs at least its framing; reserve that first, then spend the
+    // rest on Ok data.
+    let remaining = this.budget - 16;
+    for (const rec of event.records) remaining -= minimalRecordBytes(String(rec.recordId));
+
+    for (let i = 0; i < event.records.length; i++) {
+      const rec = event.records[i] as FirehoseTransformationEventRecord;
+      s.bytesIn += typeof rec.data === 'string' ? (rec.data.length * 3) >> 2 : 0;
+      const decoded = this.decoder.firehoseRecord(rec);
+      if (!decoded.ok) {
+        increment(s.errors, decoded.error.code);
+        this.log(
+          JSON.stringify({
+            level: 'error',
+            msg: 'record failed to decode',
+            recordId: rec.recordId,
+            code: decoded.error.code,
+            error: decoded.error.message,
+          }),
+        );
+        out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+        continue;
+      }
+      const envelope = decoded.value.envelope;
+      const processed = processEnvelope(envelope, this.classifier, { region: event.region });
+      if (processed.control) {
+        increment(s.dropReasons, 'control_message');
+        out[i] = { recordId: rec.recordId, result: 'Dropped', data: '' };
+        continue;
+      }
+      s.eventsIn += envelope.logEvents.length;
+      // Event index → record; records and events are one to one.
+      const filter = this.options.filter;
+      const keptIdx: number[] = [];
+      for (let k = 0; k < processed.records.length; k++) {
+        if (filter === undefined || filter(processed.records[k] as LogRecord)) keptIdx.push(k);
+      }
+      if (keptIdx.length < processed.records.length)
+        increment(s.dropReasons, 'filtered', processed.records.length - keptIdx.length);
+      if (keptIdx.length === 0) {
+        out[i] = { recordId: rec.recordId, result: 'Dropped', data: '' };
+        continue;
+      }
+
+      // Group kept events by partition.
+      const groups = new Map<string, { keys: Record<string, string> | undefined; idx: number[] }>();
+      for (const k of keptIdx) {
+        const r = processed.records[k] as LogRecord;
+        const keys = this.options.partitionKeys === false ? undefined : this.keysOf(r);
+        const gk = keys === undefined ? '' : JSON.stringify(keys);
+        let g = groups.get(gk);
+        if (g === undefined) {
+          g = { keys, idx: [] };
+          groups.set(gk, g);
+        }
+        g.idx.push(k);
+      }
+      let primary: { keys: Record<string, string> | undefined; idx: number[] } | undefined;
+      for (const g of groups.values())
+        if (primary === undefined || g.idx.length > primary.idx.length) primary = g;
+      const main = primary as { keys: Record<string, string> | undefined; idx: number[] };
+
+      // Parts that cannot stay in this record go back to the stream as smaller payloads.
+      const parts: Part[] = [];
+      for (const g of groups.values()) {
+        if (g !== main)
+          parts.push({
+            events: g.idx.map((k) => envelope.logEvents[k] as CwlEnvelope['logEvents'][number]),
+          });
+      }
+
+      const data = Buffer.from(
+        renderLines(
+          main.idx.map((k) => processed.records[k] as LogRecord),
+          this.output,
+        ),
+      );
+      let okRecord: FirehoseTransformationResultRecord | undefined;
+      if (data.length > this.maxRecord) {
+        if (main.idx.length === 1) {
+          increment(s.errors, 'EVENT_TOO_LARGE');
+          this.log(
+            JSON.stringify({
+              level: 'error',
+              msg: 'a single event is larger than the output record limit',
+              recordId: rec.recordId,
+              code: 'EVENT_TOO_LARGE',
+              bytes: data.length,
+              limit: this.maxRecord,
+            }),
+          );
+          out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+          continue;
+        }
+        const events = main.idx.map(
+          (k) => envelope.logEvents[k] as CwlEnvelope['logEvents'][number],
+        );
+        const half = events.length >> 1;
+        parts.push({ events: events.slice(0, half) }, { events: events.slice(half) });
+      } else {
+        const metadata = main.keys === undefined ? undefined : { partitionKeys: main.keys };
+        const skeleton =
+          JSON.stringify({ recordId: rec.recordId, result: 'Ok', data: '', metadata }).length + 1;
+        const size = skeleton + base64Length(data.length) - minimalRecordBytes(rec.recordId);
+        if (size > remaining) {
+          // Does not fit in this response: the whole original payload goes back.
+          pending.push({
+            index: i,
+            entries: [this.entry(rec, Buffer.from(rec.data, 'base64'))],
+            onSuccess: { recordId: rec.recordId, result: 'Dropped', data: '' },
+            okEvents: 0,
+          });
+          s.reingestedRecords++;
+          out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+          continue;
+        }
+        remaining -= size;
+        okRecord = { recordId: rec.recordId, result: 'Ok', data: data.toString('base64') };
+        if (metadata !== undefined) okRecord.metadata = metadata;
+      }
+
+      if (parts.length === 0) {
+        out[i] = okRecord as FirehoseTransformationResultRecord;
+        s.eventsOut += main.idx.length;
+        continue;
+      }
+      const entries: ReingestEntry[] = [];
+      for (const part of parts)
+        entries.push(
+          this.entry(rec, gzipSync(JSON.stringify({ ...envelope, logEvents: part.events }))),
+        );
+      s.reingestedRecords++;
+      pending.push({
+        index: i,
+        entries,
+        onSuccess: okRecord ?? { recordId: rec.recordId, result: 'Dropped', data: '' },
+        okEvents: okRecord === undefined ? 0 : main.idx.length,
+      });
+      out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+    }
+
+    if (pending.length > 0) await this.reingestAll(event, pending, out, s);
+
+    for (const r of out) {
+      if (r.result === 'Ok') {
+        s.ok++;
+        s.bytesOut += (r.data.length * 3) >> 2;
+      } else if (r.result === 'Dropped') s.dropped++;
+      else s.failed++;
+    }
+    s.durationMs = Math.round((performance.now() - started) * 100) / 100;
+    return { result: { records: out }, summary: s };
+  }
+
+  private entry(rec: FirehoseTransformationEventRecord, data: Uint8Array): ReingestEntry {
+    return { recordId: rec.recordId, data, partitionKey: rec.kinesisRecordMetadata?.partitionKey };
+  }
+
+  private async reingestAll(
+    event: FirehoseTransformationEvent,
+    pending: Pending[],
+    out: FirehoseTransformationResultRecord[],
+    s: TransformSummary,
+  ): Promise<void> {
+    let target: ReingestTarget | undefined;
+    if (event.sourceKinesisStreamArn !== undefined) {
+      if (this.options.kinesisClient !== undefined) {
+        target = {
+          kind: 'kinesis',
+          client: this.options.kinesisClient,
+          streamArn: event.sourceKinesisStreamArn,
+        };
+      }
+    } else if (this.options.firehoseClient !== undefined) {
+      target = {
+        kind: 'firehose',
+        client: this.options.firehoseClient,
+        deliveryStreamName: deliveryStreamName(event.deliveryStreamArn),
+      };
+    }
+    if (target === undefined) {
+      increment(s.errors, 'NO_REINGEST_CLIENT', pending.length);
+      this.log(
+        JSON.stringify({
+          level: 'error',
+          msg: 'records need re-ingesting but no client for the source is configured',
+          code: 'NO_REINGEST_CLIENT',
+          source: event.sourceKinesisStreamArn ?? event.deliveryStreamArn,
+          records: pending.map((p) => p.onSuccess.recordId),
+        }),
+      );
+      return; // they stay ProcessingFailed
+    }
+    const entries = pending.flatMap((p) => p.entries);
+    const outcome = await reingest(entries, target, this.options.reingest);
+    s.reingestedPayloads += entries.length;
+    for (const p of pending) {
+      const id = p.onSuccess.recordId;
+      if (outcome.failedRecordIds.has(id)) {
+        increment(s.errors, 'REINGEST_FAILED');
+        this.log(
+          JSON.stringify({
+            level: 'error',
+            msg: 're-ingest failed',
+            recordId: id,
+            code: 'REINGEST_FAILED',
+            error: outcome.lastErrors.get(id),
+          }),
+        );
+      } else {
+        out[p.index] = p.onSuccess;
+        s.eventsOut += p.okEvents;
+      }
+    }
+  }
+
+  summaryLines(s: TransformSummary): string[] {
+    const lines = [JSON.stringify({ msg: 'logpipe firehose transform', ...s })];
+    const ns = this.options.emfNamespace;
+    if (ns !== undefined) {
+      const names = [
+        'recordsIn',
+        'ok',
+        'dropped',
+        'failed',
+        'reingestedRecords',
+        'eventsIn',
+        'eventsOut',
+        'bytesIn',
+        'bytesOut',
+        'durationMs',
+      ] as const;
+      const doc: Record<string, unknown> = {
+        _aws: {
+          Timestamp: Date.now(),
+          CloudWatchMetrics: [
+            {
+              Namespace: ns,
+              Dimensions: [[]],
+              Metrics: names.map((n) => ({
+                Name: n,
+                Unit:
+                  n === 'durationMs' ? 'Milliseconds' : n.startsWith('bytes') ? 'Bytes' : 'Count',
+              })),
+            },
+          ],
+        },
+      };
+      for (const n of names) doc[n] = s[n];
+      lines.push(JSON.stringify(doc));
+    }
+    return lines;
+  }
+}
+
+/**
+ * Creates the Firehose data-transformation Lambda handler. Nothing runs at
+ * import time; options are validated here, once.
+ *
+ * Every input record gets exactly one output record: `Ok` with one line per
+ * log event (and partition keys), `Dropped` for CONTROL_MESSAGEs, filtered-out
+ * payloads and payloads re-ingested in full, `ProcessingFailed` for input that
+ * cannot be decoded, a single event too large on its own, or a re-ingest that
+ * failed. Payloads that span partitions, or do not fit the record or response
+ * budget, are split by log events and put back to the stream (smaller each
+ * time, so they cannot loop).
+ *
+ * @example
+ * ```ts
+ * import { FirehoseClient } from '@aws-sdk/client-firehose';
+ * import { createTransformHandler } from '@logpipe/firehose-transform';
+ * export const handler = createTransformHandler({ firehoseClient: new FirehoseClient({}) });
+ * ```
+ * @throws ConfigError for invalid options.
+ */
+export function createTransformHandler(options: TransformOptions = {}): TransformHandler {
+  const t = new Transform(options);
+  let last: TransformSummary | undefined;
+  const handler = async (
+    event: FirehoseTransformationEvent,
+  ): Promise<FirehoseTransformationResult> => {
+    const { result, summary } = await t.run(event);
+    last = summary;
+    for (const line of t.summaryLines(summary))
+      options.logger === undefined ? console.log(line) : options.logger(line);
+    return result;
+  };
+  Object.defineProperty(handler, 'lastSummary', { get: () => last });
+  return handler as TransformHandler;
+}
