@@ -27,6 +27,8 @@ export type {
   RawLogEvent,
 } from './decode/input.js';
 export { decodeInput } from './decode/input.js';
+export type { RecordData } from './decode/record-data.js';
+export { decodeRecordData } from './decode/record-data.js';
 export type { LogpipeEnv } from './env.js';
 export { readEnv } from './env.js';
 export type { DecodeErrorCode, LogpipeErrorOptions } from './errors.js';

@@ -1,12 +1,13 @@
 import { DecodeError } from '../errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../limits.js';
-import { decodeBase64, gunzipCapped, isGzip, utf8Text } from './bytes.js';
+import { gunzipCapped, isGzip, utf8Text } from './bytes.js';
 import {
   type CwlDecoder,
   createDecoder,
   type DecodedPayload,
   type DecoderOptions,
 } from './decoder.js';
+import { decodeRecordData } from './record-data.js';
 
 /** A log line that did not arrive inside a subscription payload. */
 export interface RawLogEvent {
@@ -222,30 +223,16 @@ class InputReader {
    * gzip or an envelope, otherwise the raw bytes a producer put (log lines).
    */
   private recordData(data: string, source: string): void {
-    const bytes = decodeBase64(data, source);
-    if (bytes instanceof DecodeError) {
-      this.error(bytes);
-      return;
+    const r = decodeRecordData(this.decoder, data, source);
+    if (r.kind === 'error') {
+      this.error(r.error);
+    } else if (r.kind === 'payload') {
+      this.form('cwl-payload');
+      this.units.push({ kind: 'payload', source, decoded: r.decoded });
+    } else {
+      this.form('log-lines');
+      this.units.push({ kind: 'raw', source, events: r.lines.map((message) => ({ message })) });
     }
-    if (isGzip(bytes)) {
-      this.push(this.decoder.bytes(bytes, source), source);
-      return;
-    }
-    const text = utf8Text(bytes, source);
-    if (text instanceof DecodeError) {
-      this.error(text);
-      return;
-    }
-    if (text.trimStart().startsWith('{') && text.includes('"messageType"')) {
-      this.push(this.decoder.json(text, source, bytes.length), source);
-      return;
-    }
-    const events = text
-      .split(/\r?\n/)
-      .filter((l) => l !== '')
-      .map((message) => ({ message }));
-    this.form('log-lines');
-    this.units.push({ kind: 'raw', source, events });
   }
 
   private push(r: ReturnType<CwlDecoder['bytes']>, source: string): void {
