@@ -1,4 +1,4 @@
-import { WORKLOAD_FORMATS, type WorkloadFormat } from '@logpipe/core';
+import { PARSER_NAMES, WORKLOAD_FORMATS, type WorkloadFormat } from '@logpipe/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runDecode } from './commands/decode.js';
 import { runDemo } from './commands/demo.js';
@@ -60,16 +60,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .option('--owner <account>', 'account id of raw log lines')
     .option('--region <region>', 'AWS region to record as origin')
     .addOption(
-      new Option('--parser <name>', 'parse every event with this parser').choices([
-        'vpc_flow',
-        'alb',
-        'cloudtrail',
-        'lambda',
-        'app',
-        'json',
-        'logfmt',
-        'text',
-      ]),
+      new Option('--parser <name>', 'parse every event with this parser').choices(PARSER_NAMES),
     )
     .option('--flow-format <format>', 'VPC flow log custom format, e.g. "${version} ${vpc-id} ..."')
     .option('--max-bytes <n>', "cap on one payload's decompressed size", positiveInt)

@@ -1,3 +1,5 @@
+import { nullRow } from '../datasets/index.js';
+import { LAMBDA_DATASET } from '../datasets/lambda.js';
 import type { MetricRecord } from '../model.js';
 import type { LambdaFields } from '../parsers/lambda.js';
 import type { GeneratedLine, Rng } from './rng.js';
@@ -97,29 +99,10 @@ function traceId(rng: Rng, t: number): string {
 
 /** All columns null except `over`; function name/version only when known. */
 function expected(inv: Invocation, over: Partial<LambdaFields>): Expected {
-  const e: Expected = {
-    type: 'app',
-    request_id: null,
-    level: null,
-    log_time: null,
-    duration_ms: null,
-    billed_duration_ms: null,
-    memory_size_mb: null,
-    max_memory_used_mb: null,
-    init_duration_ms: null,
-    restore_duration_ms: null,
-    billed_restore_duration_ms: null,
-    status: null,
-    error_type: null,
-    xray_trace_id: null,
-    xray_segment_id: null,
-    xray_sampled: null,
-    runtime_version: null,
-    runtime_version_arn: null,
-    app_message: null,
-    emf_error: null,
-    fields: null,
-  };
+  // Every declared column null (the parser's shape), function name/version left
+  // out unless the invocation states them.
+  const { function_name: _n, function_version: _v, ...rest } = nullRow(LAMBDA_DATASET);
+  const e = { ...rest, type: 'app' } as Expected;
   Object.assign(e, over);
   if (inv.functionName !== undefined) e.function_name = inv.functionName;
   if (inv.functionVersion !== undefined) e.function_version = inv.functionVersion;

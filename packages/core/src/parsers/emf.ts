@@ -27,6 +27,7 @@ import {
   EMF_MAX_VALUES_PER_METRIC,
 } from '../limits.js';
 import type { Measure, MetricRecord } from '../model.js';
+import { setOwn } from './own.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -227,20 +228,6 @@ function copyMeasures(src: Record<string, Measure>): Record<string, Measure> {
     setOwn(dst, k, { value: m.value, unit: m.unit });
   }
   return dst;
-}
-
-/** Assigns an own property, also for the key `__proto__` (which `obj[k] = v` would not). */
-function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') {
-    Object.defineProperty(obj, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    obj[key] = value;
-  }
 }
 
 function jsonType(v: unknown): string {

@@ -16,6 +16,7 @@
  * - a quoted value must be followed by whitespace or the end of the line;
  * - a repeated key keeps its last value.
  */
+import { setOwn } from './own.js';
 
 const SPACE_MAX = 0x20;
 const EQ = 0x3d; // =
@@ -242,18 +243,4 @@ function hex4(text: string, at: number): number {
     code = code * 16 + d;
   }
   return code;
-}
-
-/** Assigns an own property, also for the key `__proto__` (which `obj[k] = v` would not). */
-function setOwn(obj: Record<string, string | true>, key: string, value: string | true): void {
-  if (key === '__proto__') {
-    Object.defineProperty(obj, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    obj[key] = value;
-  }
 }
