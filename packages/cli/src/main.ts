@@ -1,7 +1,8 @@
 import { PARSER_NAMES, WORKLOAD_FORMATS, type WorkloadFormat } from '@logpipe/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runDecode } from './commands/decode.js';
+import { type DecodeCommandOptions, runDecode } from './commands/decode.js';
 import { runDemo } from './commands/demo.js';
+import { runIngest } from './commands/ingest.js';
 import { type Io, processIo } from './io.js';
 
 function positiveInt(value: string): number {
@@ -19,6 +20,34 @@ function formatList(value: string): WorkloadFormat[] {
     }
   }
   return list as WorkloadFormat[];
+}
+
+/** Adds the options shared by `decode` and `ingest`. */
+function withDecodeOptions(cmd: Command): Command {
+  return cmd
+    .option('--log-group <name>', 'log group of raw log lines (chooses the parser)')
+    .option('--log-stream <name>', 'log stream of raw log lines')
+    .option('--owner <account>', 'account id of raw log lines')
+    .option('--region <region>', 'AWS region to record as origin')
+    .addOption(
+      new Option('--parser <name>', 'parse every event with this parser').choices(PARSER_NAMES),
+    )
+    .option('--flow-format <format>', 'VPC flow log custom format, e.g. "${version} ${vpc-id} ..."')
+    .option('--max-bytes <n>', "cap on one payload's decompressed size", positiveInt)
+    .option('--no-sniff', 'do not recognise formats by content');
+}
+
+function decodeOptions(opts: Record<string, unknown>): DecodeCommandOptions {
+  return {
+    logGroup: opts.logGroup as string | undefined,
+    logStream: opts.logStream as string | undefined,
+    owner: opts.owner as string | undefined,
+    region: opts.region as string | undefined,
+    parser: opts.parser as string | undefined,
+    flowFormat: opts.flowFormat as string | undefined,
+    maxBytes: opts.maxBytes as number | undefined,
+    sniff: opts.sniff as boolean | undefined,
+  };
 }
 
 /** The `logpipe` command line. Returns the exit status. */
@@ -44,44 +73,42 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
       `comma-separated formats (${WORKLOAD_FORMATS.join(', ')})`,
       formatList,
     )
-    .action(async (opts: { events: number; seed: number; formats?: WorkloadFormat[] }) => {
-      const r = await runDemo(opts, io);
-      setExit(r.records === r.events && r.misplaced === 0 ? 0 : 1);
-    });
+    .option('--lake <dir>', 'local lake directory to write Parquet into', './lake')
+    .option('--no-lake', 'do not write the lake')
+    .action(
+      async (opts: {
+        events: number;
+        seed: number;
+        formats?: WorkloadFormat[];
+        lake: string | false;
+      }) => {
+        const r = await runDemo(opts, io);
+        setExit(r.records === r.events && r.misplaced === 0 ? 0 : 1);
+      },
+    );
 
-  program
+  const decode = program
     .command('decode')
     .description(
       'decode a captured input (Firehose/Kinesis/CloudWatch Logs event, CWL payload gzipped or plain, NDJSON or text log lines) and print records as NDJSON',
     )
-    .argument('[file]', 'input file, or - for standard input', '-')
-    .option('--log-group <name>', 'log group of raw log lines (chooses the parser)')
-    .option('--log-stream <name>', 'log stream of raw log lines')
-    .option('--owner <account>', 'account id of raw log lines')
-    .option('--region <region>', 'AWS region to record as origin')
-    .addOption(
-      new Option('--parser <name>', 'parse every event with this parser').choices(PARSER_NAMES),
+    .argument('[file]', 'input file, or - for standard input', '-');
+  withDecodeOptions(decode).action(async (file: string, opts: Record<string, unknown>) => {
+    const r = await runDecode(file, decodeOptions(opts), io);
+    setExit(r.exitCode);
+  });
+
+  const ingest = program
+    .command('ingest')
+    .description(
+      'decode inputs of any form `decode` accepts and write their records into a local Parquet lake',
     )
-    .option('--flow-format <format>', 'VPC flow log custom format, e.g. "${version} ${vpc-id} ..."')
-    .option('--max-bytes <n>', "cap on one payload's decompressed size", positiveInt)
-    .option('--no-sniff', 'do not recognise formats by content')
-    .action(async (file: string, opts: Record<string, unknown>) => {
-      const r = await runDecode(
-        file,
-        {
-          logGroup: opts.logGroup as string | undefined,
-          logStream: opts.logStream as string | undefined,
-          owner: opts.owner as string | undefined,
-          region: opts.region as string | undefined,
-          parser: opts.parser as string | undefined,
-          flowFormat: opts.flowFormat as string | undefined,
-          maxBytes: opts.maxBytes as number | undefined,
-          sniff: opts.sniff as boolean | undefined,
-        },
-        io,
-      );
-      setExit(r.exitCode);
-    });
+    .argument('[files...]', 'input files, or - for standard input (default)')
+    .option('--lake <dir>', 'local lake directory', './lake');
+  withDecodeOptions(ingest).action(async (files: string[], opts: Record<string, unknown>) => {
+    const r = await runIngest(files, { ...decodeOptions(opts), lake: opts.lake as string }, io);
+    setExit(r.exitCode);
+  });
   return program;
 }
 

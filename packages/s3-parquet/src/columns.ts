@@ -1,4 +1,10 @@
-import { type ColumnDef, type DatasetDef, type LogRecord, type MetricRecord, datasetColumns } from '@logpipe/core';
+import {
+  type ColumnDef,
+  type DatasetDef,
+  datasetColumns,
+  type LogRecord,
+  type MetricRecord,
+} from '@logpipe/core';
 
 /**
  * A batch of one dataset in columnar form: one array per declared column, all

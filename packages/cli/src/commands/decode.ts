@@ -6,6 +6,7 @@ import {
   type LogRecord,
   type MetricRecord,
   type ParserOverride,
+  type ProcessedPayload,
   processEnvelope,
   type RawLogEvent,
 } from '@logpipe/core';
@@ -91,16 +92,8 @@ function rawEnvelopes(
   return [...groups.values()];
 }
 
-/**
- * `logpipe decode [FILE|-]`: reads any supported input form and prints the
- * LogRecords and MetricRecords as NDJSON; errors go to stderr with their code.
- * Exit status 1 when any input record failed to decode.
- */
-export async function runDecode(
-  file: string,
-  options: DecodeCommandOptions,
-  io: Io,
-): Promise<DecodeSummary> {
+/** The classifier the decode options ask for. */
+export function classifierFor(options: DecodeCommandOptions): Classifier {
   const overrides: ParserOverride[] =
     options.parser === undefined
       ? []
@@ -111,21 +104,31 @@ export async function runDecode(
             format: options.flowFormat,
           },
         ];
-  const classifier: Classifier = createClassifier({ overrides, sniff: options.sniff });
+  return createClassifier({ overrides, sniff: options.sniff });
+}
+
+/**
+ * Reads one input (file or `-`), decodes every unit of it and hands each
+ * payload's records to `onOutput`; errors and control messages are reported on
+ * stderr and counted in `summary`.
+ */
+export async function processInput(
+  file: string,
+  options: DecodeCommandOptions,
+  io: Io,
+  classifier: Classifier,
+  summary: DecodeSummary,
+  onOutput: (out: ProcessedPayload) => Promise<void>,
+): Promise<void> {
   const bytes = await readInput(file, io);
   const { forms, units } = decodeInput(bytes, {
     name: file === '-' ? 'stdin' : file,
     maxDecompressedBytes: options.maxBytes,
   });
-  const summary: DecodeSummary = {
-    exitCode: 0,
-    records: 0,
-    metrics: 0,
-    errors: 0,
-    controlMessages: 0,
-  };
   const now = Date.now();
-  io.stderr.write(`logpipe decode: input is ${forms.length === 0 ? 'empty' : forms.join(', ')}\n`);
+  io.stderr.write(
+    `logpipe: ${file === '-' ? 'stdin' : file} is ${forms.length === 0 ? 'empty' : forms.join(', ')}\n`,
+  );
   for (const unit of units) {
     if (unit.kind === 'error') {
       summary.errors++;
@@ -136,19 +139,62 @@ export async function runDecode(
       unit.kind === 'payload' ? [unit.decoded.envelope] : rawEnvelopes(unit.events, options, now);
     for (const env of envelopes) {
       const out = processEnvelope(env, classifier, { region: options.region });
+      if (unit.kind === 'raw') adoptLineTimes(out.records, now);
       if (out.control) {
         summary.controlMessages++;
         io.stderr.write(`${unit.source}: CONTROL_MESSAGE dropped (no log events)\n`);
         continue;
       }
-      let text = '';
-      for (const r of out.records) text += `${logLine(r)}\n`;
-      for (const m of out.metrics) text += `${metricLine(m)}\n`;
       summary.records += out.records.length;
       summary.metrics += out.metrics.length;
-      await write(io.stdout, text);
+      await onOutput(out);
     }
   }
+}
+
+/** Time fields that state when a line happened, by dataset (epoch ms). */
+const LINE_TIME_FIELDS = ['request_time', 'start', 'event_time', 'log_time'] as const;
+
+/**
+ * Raw lines carry no CloudWatch timestamp (they got the run's time): where the
+ * parsed line states its own time (ALB request time, flow start, CloudTrail
+ * event time, Lambda log time), that becomes the record's time.
+ */
+function adoptLineTimes(records: LogRecord[], now: number): void {
+  for (const r of records) {
+    if (r.time !== now) continue;
+    for (const f of LINE_TIME_FIELDS) {
+      const t = r.fields[f];
+      if (typeof t === 'number' && Number.isFinite(t)) {
+        r.time = t;
+        break;
+      }
+    }
+  }
+}
+
+/** A fresh summary. */
+export function emptySummary(): DecodeSummary {
+  return { exitCode: 0, records: 0, metrics: 0, errors: 0, controlMessages: 0 };
+}
+
+/**
+ * `logpipe decode [FILE|-]`: reads any supported input form and prints the
+ * LogRecords and MetricRecords as NDJSON; errors go to stderr with their code.
+ * Exit status 1 when any input record failed to decode.
+ */
+export async function runDecode(
+  file: string,
+  options: DecodeCommandOptions,
+  io: Io,
+): Promise<DecodeSummary> {
+  const summary = emptySummary();
+  await processInput(file, options, io, classifierFor(options), summary, async (out) => {
+    let text = '';
+    for (const r of out.records) text += `${logLine(r)}\n`;
+    for (const m of out.metrics) text += `${metricLine(m)}\n`;
+    await write(io.stdout, text);
+  });
   summary.exitCode = summary.errors > 0 ? 1 : 0;
   io.stderr.write(
     `logpipe decode: ${summary.records} records, ${summary.metrics} metrics, ${summary.controlMessages} control messages, ${summary.errors} failed inputs\n`,

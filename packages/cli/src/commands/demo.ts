@@ -1,11 +1,15 @@
+import { resolve } from 'node:path';
 import {
   createClassifier,
   createDecoder,
   generateWorkload,
   gzipEnvelope,
+  type LogRecord,
+  type MetricRecord,
   processEnvelope,
   type WorkloadFormat,
 } from '@logpipe/core';
+import { createLakeWriter, createLocalStorage, encodeParquet } from '@logpipe/s3-parquet';
 import Table from 'cli-table3';
 import type { Io } from '../io.js';
 
@@ -14,6 +18,8 @@ export interface DemoOptions {
   events: number;
   seed: number;
   formats?: readonly WorkloadFormat[] | undefined;
+  /** Local lake directory to write into; `false` skips writing. */
+  lake: string | false;
 }
 
 /** What one demo run measured. */
@@ -29,6 +35,8 @@ export interface DemoResult {
   seconds: number;
   /** Events whose dataset differs from what the generator intended. */
   misplaced: number;
+  /** What was written to the lake, when one was given. */
+  lake?: { root: string; files: number; rows: number; bytes: number; seconds: number } | undefined;
 }
 
 function mb(bytes: number): string {
@@ -65,6 +73,8 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
     seconds: 0,
     misplaced: 0,
   };
+  const records: LogRecord[] = [];
+  const metrics: MetricRecord[] = [];
   const started = process.hrtime.bigint();
   for (let i = 0; i < payloads.length; i++) {
     const bytes = payloads[i]!;
@@ -77,6 +87,10 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
     result.records += out.records.length;
     result.metrics += out.metrics.length;
     result.fallbacks += out.fallbacks;
+    if (options.lake !== false) {
+      for (const r of out.records) records.push(r);
+      for (const m of out.metrics) metrics.push(m);
+    }
     const want = intended[i]!;
     for (let j = 0; j < out.records.length; j++) {
       const ds = out.records[j]!.dataset;
@@ -85,6 +99,24 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
     }
   }
   result.seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (options.lake !== false) {
+    const t0 = process.hrtime.bigint();
+    const root = resolve(options.lake);
+    const writer = createLakeWriter({
+      storage: createLocalStorage({ root }),
+      encode: encodeParquet,
+    });
+    const durable = writer.write(records, metrics);
+    await writer.close();
+    await durable;
+    result.lake = {
+      root,
+      files: writer.stats.filesWritten,
+      rows: writer.stats.rowsWritten,
+      bytes: writer.stats.bytesWritten,
+      seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+    };
+  }
 
   const plain = !(io.stdout as { isTTY?: boolean }).isTTY;
   const table = new Table({
@@ -101,6 +133,9 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
       `payloads: ${result.payloads}  events: ${result.events}  records: ${result.records}  lines that fell back to app: ${result.fallbacks}  misplaced: ${result.misplaced}`,
       `bytes: ${mb(result.compressedBytes)} MB gzip → ${mb(result.decompressedBytes)} MB JSON`,
       `decode + classify + parse: ${result.seconds.toFixed(2)} s, ${Math.round(rate).toLocaleString('en-US')} events/s, ${mb(result.decompressedBytes / result.seconds)} MB/s (one thread)`,
+      result.lake === undefined
+        ? 'lake: not written (--no-lake)'
+        : `lake: ${result.lake.rows} rows in ${result.lake.files} Parquet files, ${mb(result.lake.bytes)} MB, under ${result.lake.root} (${result.lake.seconds.toFixed(2)} s)`,
       result.records === result.events
         ? 'every event became exactly one record'
         : `MISMATCH: ${result.events} events but ${result.records} records`,
