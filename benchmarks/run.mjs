@@ -1,4 +1,4 @@
-// Runs every scenario against the built packages and rewrites RESULTS.md.
+// Runs every scenario against the built packages and rewrites results/latest.md.
 // Usage: node run.mjs [scenario…] [--events N]
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -36,4 +36,4 @@ const header = [
   'Figures are medians of 5 rounds after a warm-up; rerun before relying on them.',
   '',
 ].join('\n');
-writeFileSync(new URL('./RESULTS.md', import.meta.url), `${header}\n${sections.join('\n')}`);
+writeFileSync(new URL('./results/latest.md', import.meta.url), `${header}\n${sections.join('\n')}`);

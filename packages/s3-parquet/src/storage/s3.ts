@@ -125,7 +125,9 @@ function intInRange(name: string, value: unknown, fallback: number, min: number,
 function nonNegative(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(`createS3Storage: ${name} must be a finite number ≥ 0, got ${String(value)}`);
+    throw new ConfigError(
+      `createS3Storage: ${name} must be a finite number ≥ 0, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -344,11 +346,12 @@ class S3Storage implements LakeStorage {
   #fail(code: StorageErrorCode, what: string, key: string | undefined, failure: unknown) {
     if (failure instanceof CallFailure) {
       const tries = failure.attempts === 1 ? '1 attempt' : `${failure.attempts} attempts`;
-      return new StorageError(
-        code,
-        `${what}: ${describeError(failure.error)} (after ${tries})`,
-        { key, cause: failure.error, attempts: failure.attempts, retryable: failure.retryable },
-      );
+      return new StorageError(code, `${what}: ${describeError(failure.error)} (after ${tries})`, {
+        key,
+        cause: failure.error,
+        attempts: failure.attempts,
+        retryable: failure.retryable,
+      });
     }
     if (StorageError.isInstance(failure)) return failure;
     return new StorageError(code, `${what}: ${describeError(failure)}`, {
@@ -472,7 +475,11 @@ class S3Storage implements LakeStorage {
       try {
         await this.#withRetry(() =>
           s.client.send(
-            new AbortMultipartUploadCommand({ Bucket: s.bucket, Key: objectKey, UploadId: uploadId }),
+            new AbortMultipartUploadCommand({
+              Bucket: s.bucket,
+              Key: objectKey,
+              UploadId: uploadId,
+            }),
           ),
         );
       } catch (abortFailure) {

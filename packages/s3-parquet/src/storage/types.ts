@@ -106,9 +106,13 @@ function problemOf(path: unknown, isPrefix: boolean): string | undefined {
 export function validateLakeKey(key: string): void {
   const problem = problemOf(key, false);
   if (problem !== undefined) {
-    throw new StorageError('STORAGE_INVALID_KEY', `invalid lake key ${JSON.stringify(key)}: ${problem}`, {
-      key: typeof key === 'string' ? key : undefined,
-    });
+    throw new StorageError(
+      'STORAGE_INVALID_KEY',
+      `invalid lake key ${JSON.stringify(key)}: ${problem}`,
+      {
+        key: typeof key === 'string' ? key : undefined,
+      },
+    );
   }
 }
 

@@ -3,24 +3,35 @@
  * loopback HTTP proxy that logs every request and can inject faults (503 SlowDown, 500,
  * 403, dropped connections) into chosen requests.
  *
- * s3rver 3.7.1 runs fine on Node 20 but does not implement two calls the storage needs:
+ * s3rver runs in a child Node process started with `--openssl-legacy-provider`: s3rver 3.7.1
+ * encrypts ListObjectsV2 continuation tokens with DES (`crypto.createCipheriv('des', …)` in
+ * `lib/controllers/bucket.js`), which OpenSSL 3 (Node ≥ 17) only has in its legacy provider, so
+ * without the flag every truncated list page answers 500 (ERR_OSSL_EVP_UNSUPPORTED).
+ *
+ * s3rver 3.7.1 also does not implement two calls the storage needs:
  * AbortMultipartUpload (`DELETE /bucket/key?uploadId=…` answers 405 MethodNotAllowed) and
  * ListMultipartUploads (`GET /bucket?uploads` answers 501 NotImplemented). The proxy answers
  * those two itself from s3rver's own on-disk state (`<dir>/<bucket>/._S3rver_uploads/<id>/`,
  * where s3rver keeps in-progress uploads and which it removes on Complete): Abort removes the
  * upload's directory, List reads what is there. Every other request goes to s3rver unchanged.
+ *
+ * One more s3rver quirk: DeleteObjects deletes its keys concurrently and then removes the
+ * directories that became empty, so a call that empties a directory can race with itself and
+ * answer 500 InternalError (ENOENT from rmdir). Tests that count DeleteObjects calls keep one
+ * object in the directory.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import {
   createServer,
+  request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
-  request as httpRequest,
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -93,11 +104,51 @@ export interface S3TestServer {
   close(): Promise<void>;
 }
 
-interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
+/** Runs in the child process: start s3rver, print its port, stop on SIGTERM. */
+const CHILD_SCRIPT = `
+const S3rver = require(process.env.S3RVER_MODULE);
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
+  silent: true,
+  directory: process.env.S3RVER_DIR,
+  configureBuckets: [{ name: process.env.S3RVER_BUCKET }],
+});
+server.run().then((address) => {
+  process.stdout.write(JSON.stringify({ port: address.port }) + '\\n');
+});
+process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
+`;
+
+/** Start s3rver in a child process; resolves with the child and its port. */
+function startS3rver(dir: string, bucket: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', CHILD_SCRIPT], {
+    env: {
+      ...process.env,
+      S3RVER_MODULE: createRequire(import.meta.url).resolve('s3rver'),
+      S3RVER_DIR: dir,
+      S3RVER_BUCKET: bucket,
+      NODE_OPTIONS: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString('utf8');
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) {
+        resolve({ child, port: (JSON.parse(line) as { port: number }).port });
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}: ${err}`)));
+  });
 }
-type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 
 const XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
@@ -179,15 +230,7 @@ function drain(req: IncomingMessage, then: (body: Buffer) => void): void {
 export async function startS3Server(options: { bucket?: string } = {}): Promise<S3TestServer> {
   const bucket = options.bucket ?? 'lake';
   const dir = await mkdtemp(join(tmpdir(), 'logpipe-s3rver-'));
-  const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
-  const s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: dir,
-    configureBuckets: [{ name: bucket }],
-  });
-  const upstream = await s3rver.run();
+  const { child, port: upstreamPort } = await startS3rver(dir, bucket);
   const uploadsDir = join(dir, bucket, '._S3rver_uploads');
 
   const log: LoggedRequest[] = [];
@@ -226,7 +269,7 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
     const up = httpRequest(
       {
         host: '127.0.0.1',
-        port: upstream.port,
+        port: upstreamPort,
         method: req.method,
         path: req.url,
         headers: req.headers,
@@ -247,7 +290,7 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
     const entry: LoggedRequest = {
       operation: operationOf(method, url.pathname, url.searchParams),
       method,
-      path: url.pathname,
+      path: decodeURIComponent(url.pathname),
       query: url.searchParams,
       headers: req.headers,
     };
@@ -293,7 +336,7 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
         const up = httpRequest(
           {
             host: '127.0.0.1',
-            port: upstream.port,
+            port: upstreamPort,
             method,
             path: req.url,
             headers: req.headers,
@@ -341,7 +384,16 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
       client.destroy();
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
-      await s3rver.close();
+      if (child.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => child.kill('SIGKILL'), 2000);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        });
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -140,7 +140,11 @@ describe('createS3Storage against a real S3-protocol server', () => {
 
   it('does not retry AccessDenied and rejects with a non-retryable StorageError', async () => {
     const storage = storageWith({ maxAttempts: 5 });
-    server.inject({ operation: 'PutObject', fault: 'accessDenied', times: Number.POSITIVE_INFINITY });
+    server.inject({
+      operation: 'PutObject',
+      fault: 'accessDenied',
+      times: Number.POSITIVE_INFINITY,
+    });
     const error = await rejection(storage.put(KEY, new Uint8Array([1])));
     expect(error.code).toBe('STORAGE_WRITE_FAILED');
     expect(error.retryable).toBe(false);
@@ -269,17 +273,20 @@ describe('createS3Storage against a real S3-protocol server', () => {
       '400',
     ]);
 
-    // Deleting them all takes DeleteObjects calls of at most 1000 keys.
+    // Deleting them all takes DeleteObjects calls of at most 1000 keys. One object stays in the
+    // directory: s3rver deletes the keys of one call concurrently and then removes directories
+    // that became empty, racing with itself (ENOENT → 500), which the storage would retry.
+    await storage.put(`${DIR}/_keep`, new Uint8Array([3]));
     server.reset();
     await storage.delete(keys);
     const deletes = server.requests('DeleteObjects');
     expect(deletes.map((r) => (r.body?.match(/<Object>/g) ?? []).length)).toEqual([1000, 50]);
     expect(deletes.map((r) => r.status)).toEqual([200, 200]);
-    expect(await storage.list('')).toEqual([]);
+    expect((await storage.list('')).map((o) => o.key)).toEqual([`${DIR}/_keep`]);
     const direct = await server.client.send(
       new ListObjectsV2Command({ Bucket: server.bucket, Prefix: prefix }),
     );
-    expect(direct.KeyCount ?? 0).toBe(0);
+    expect(direct.KeyCount ?? 0).toBe(1);
   }, 60_000);
 
   it('retries a DeleteObjects call answered 503 SlowDown', async () => {
@@ -301,7 +308,10 @@ describe('createS3Storage against a real S3-protocol server', () => {
     });
     await storage.put(KEY, new Uint8Array([1]));
     await storage.put(`${DIR}/big.parquet`, randomBytes(7 * MiB));
-    for (const r of [...server.requests('PutObject'), ...server.requests('CreateMultipartUpload')]) {
+    for (const r of [
+      ...server.requests('PutObject'),
+      ...server.requests('CreateMultipartUpload'),
+    ]) {
       expect(r.headers['x-amz-server-side-encryption']).toBe('aws:kms');
       expect(r.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe('alias/lake');
       expect(r.headers['x-amz-storage-class']).toBe('STANDARD_IA');
