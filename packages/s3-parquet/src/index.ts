@@ -1,10 +1,13 @@
 export type { ColumnBatch } from './columns.js';
 export { logColumns, metricColumns } from './columns.js';
 export type { EncodeParquetOptions, ParquetCompression } from './encode.js';
-export { encodeParquet } from './encode.js';
+export { DEFAULT_ROW_GROUP_SIZE, encodeParquet, zstdAvailable } from './encode.js';
 export { StorageError } from './errors.js';
 export type { LocalStorageOptions } from './storage/local.js';
 export { createLocalStorage } from './storage/local.js';
+export type { S3StorageOptions } from './storage/s3.js';
+export { createS3Storage } from './storage/s3.js';
 export type { LakeObject, LakeStorage } from './storage/types.js';
+export { validateLakeKey, validateLakePrefix } from './storage/types.js';
 export type { LakeWriter, LakeWriterOptions, LakeWriterStats } from './writer.js';
 export { createLakeWriter } from './writer.js';

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import {
   createClassifier,
   createDecoder,
@@ -9,9 +8,10 @@ import {
   processEnvelope,
   type WorkloadFormat,
 } from '@logpipe/core';
-import { createLakeWriter, createLocalStorage, encodeParquet } from '@logpipe/s3-parquet';
+import { createLakeWriter, encodeParquet } from '@logpipe/s3-parquet';
 import Table from 'cli-table3';
 import type { Io } from '../io.js';
+import { lakeStorage } from '../lake.js';
 
 /** Options of `logpipe demo`. */
 export interface DemoOptions {
@@ -101,11 +101,9 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
   result.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (options.lake !== false) {
     const t0 = process.hrtime.bigint();
-    const root = resolve(options.lake);
-    const writer = createLakeWriter({
-      storage: createLocalStorage({ root }),
-      encode: encodeParquet,
-    });
+    const storage = lakeStorage(options.lake);
+    const root = storage.describe();
+    const writer = createLakeWriter({ storage, encode: encodeParquet });
     const durable = writer.write(records, metrics);
     await writer.close();
     await durable;

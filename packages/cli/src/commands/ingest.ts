@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
-import { createLakeWriter, createLocalStorage, encodeParquet } from '@logpipe/s3-parquet';
+import { createLakeWriter, encodeParquet } from '@logpipe/s3-parquet';
 import type { Io } from '../io.js';
+import { lakeStorage } from '../lake.js';
 import {
   classifierFor,
   type DecodeCommandOptions,
@@ -32,8 +32,9 @@ export async function runIngest(
   options: IngestOptions,
   io: Io,
 ): Promise<IngestSummary> {
-  const root = resolve(options.lake);
-  const writer = createLakeWriter({ storage: createLocalStorage({ root }), encode: encodeParquet });
+  const storage = lakeStorage(options.lake);
+  const root = storage.describe();
+  const writer = createLakeWriter({ storage, encode: encodeParquet });
   const classifier = classifierFor(options);
   const summary = emptySummary();
   const durable: Promise<void>[] = [];
