@@ -3,6 +3,12 @@ export { logColumns, metricColumns } from './columns.js';
 export type { EncodeParquetOptions, ParquetCompression } from './encode.js';
 export { DEFAULT_ROW_GROUP_SIZE, encodeParquet, zstdAvailable } from './encode.js';
 export { StorageError } from './errors.js';
+export type {
+  LakeHandlerEvent,
+  LakeHandlerOptions,
+  LakeInvocationSummary,
+} from './lambda.js';
+export { createLakeHandler, DEAD_LETTER_PREFIX } from './lambda.js';
 export type { LocalStorageOptions } from './storage/local.js';
 export { createLocalStorage } from './storage/local.js';
 export type { S3StorageOptions } from './storage/s3.js';

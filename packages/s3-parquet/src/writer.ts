@@ -21,13 +21,27 @@ export interface LakeWriterOptions {
   targetFileBytes?: number | undefined;
   /** …or once it holds this many rows. Default 1,000,000. */
   maxRows?: number | undefined;
-  /** …or once its oldest row waited this long (ms). Default 300,000 (5 minutes). */
+  /** …or once its oldest row waited this long (ms; sidecar mode). Default 300,000 (5 minutes). */
   maxAgeMs?: number | undefined;
   /** Cap on all buffers together (estimated bytes); past it the largest are written early. Default 512 MiB. */
   maxBufferedBytes?: number | undefined;
+  /**
+   * `'sidecar'` (default): a long-running process; files roll by size, rows or age (a timer
+   * that never keeps the process alive). `'lambda'`: one invocation at a time; no age timer
+   * (a frozen sandbox must not wake up mid-write), smaller default buffers (64 MiB files,
+   * 256 MiB cap), and the caller flushes at the end of every invocation
+   * (see {@link createLakeHandler}).
+   */
+  mode?: 'sidecar' | 'lambda' | undefined;
   /** Clock, for tests. */
   now?: (() => number) | undefined;
 }
+
+const MiB = 1024 * 1024;
+const DEFAULTS = {
+  sidecar: { targetFileBytes: 128 * MiB, maxBufferedBytes: 512 * MiB },
+  lambda: { targetFileBytes: 64 * MiB, maxBufferedBytes: 256 * MiB },
+} as const;
 
 /** Counters of a writer. */
 export interface LakeWriterStats {
@@ -112,6 +126,7 @@ class Writer implements LakeWriter {
   private readonly maxAge: number;
   private readonly maxBuffered: number;
   private readonly now: () => number;
+  private readonly lambda: boolean;
   private buffered = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -124,10 +139,16 @@ class Writer implements LakeWriter {
       );
     }
     if (typeof options.encode !== 'function') throw new ConfigError('encode must be a function');
-    this.targetBytes = positive('targetFileBytes', options.targetFileBytes, 128 * 1024 * 1024);
+    const mode = options.mode ?? 'sidecar';
+    if (mode !== 'sidecar' && mode !== 'lambda') {
+      throw new ConfigError(`mode must be 'sidecar' or 'lambda', got ${String(mode)}`);
+    }
+    this.lambda = mode === 'lambda';
+    const d = DEFAULTS[mode];
+    this.targetBytes = positive('targetFileBytes', options.targetFileBytes, d.targetFileBytes);
     this.maxRows = positive('maxRows', options.maxRows, 1_000_000);
     this.maxAge = positive('maxAgeMs', options.maxAgeMs, 300_000);
-    this.maxBuffered = positive('maxBufferedBytes', options.maxBufferedBytes, 512 * 1024 * 1024);
+    this.maxBuffered = positive('maxBufferedBytes', options.maxBufferedBytes, d.maxBufferedBytes);
     this.now = options.now ?? Date.now;
   }
 
@@ -209,7 +230,7 @@ class Writer implements LakeWriter {
 
   /** Age-based flushing for long-running writers; the timer never keeps the process alive. */
   private arm(): void {
-    if (this.timer !== undefined || this.closed) return;
+    if (this.timer !== undefined || this.closed || this.lambda) return;
     this.timer = setInterval(
       () => {
         const now = this.now();

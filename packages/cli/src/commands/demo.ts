@@ -105,6 +105,8 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
     const root = storage.describe();
     const writer = createLakeWriter({ storage, encode: encodeParquet });
     const durable = writer.write(records, metrics);
+    // Awaited below; marked handled now, as a file may fail while close() writes the others.
+    durable.catch(() => undefined);
     await writer.close();
     await durable;
     result.lake = {

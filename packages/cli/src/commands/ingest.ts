@@ -40,7 +40,10 @@ export async function runIngest(
   const durable: Promise<void>[] = [];
   for (const file of files.length === 0 ? ['-'] : files) {
     await processInput(file, options, io, classifier, summary, async (out) => {
-      durable.push(writer.write(out.records, out.metrics));
+      const written = writer.write(out.records, out.metrics);
+      // Observed below with allSettled; marked handled now, as a file may fail before then.
+      written.catch(() => undefined);
+      durable.push(written);
     });
   }
   await writer.close();
