@@ -1,1 +1,6 @@
-export {};
+export type {
+  DeadLetter,
+  DeadLetterSink,
+  NdjsonDeadLetterOptions,
+} from './dead-letter.js';
+export { createNdjsonDeadLetterSink } from './dead-letter.js';
