@@ -56,6 +56,7 @@ export type DecodeErrorCode =
   | 'INVALID_UTF8'
   | 'INVALID_JSON'
   | 'INVALID_ENVELOPE'
+  | 'INVALID_METRIC'
   | 'UNSUPPORTED_INPUT';
 
 /**

@@ -73,6 +73,8 @@ export {
   FIREHOSE_MAX_RECORD_BYTES,
   KINESIS_MAX_RECORD_BYTES,
 } from './limits.js';
+export type { MetricStreamBatch } from './metric-stream.js';
+export { isMetricStreamDatum, metricStreamRecord, parseMetricStream } from './metric-stream.js';
 export type { LogOrigin, LogRecord, Measure, MeasureValue, MetricRecord } from './model.js';
 export { createAlbParser, looksLikeAlb } from './parsers/alb.js';
 export type { AppFields, AppFormat } from './parsers/app.js';

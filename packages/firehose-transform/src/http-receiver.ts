@@ -459,6 +459,23 @@ function decodeRecords(records: unknown[], batch: ReceivedBatch, cfg: Config): v
       fail(i, r.error.code, r.error.message, data);
       continue;
     }
+    if (r.kind === 'metrics') {
+      // CloudWatch Metric Streams (JSON format) delivered through Firehose: data points, no
+      // log events. A bad line puts its whole record into `failures`, with the original data
+      // for the dead letter, so a replay of that record cannot count its good lines twice.
+      const bad = r.errors[0];
+      if (bad !== undefined) {
+        fail(
+          i,
+          bad.code,
+          `${bad.message}${r.errors.length > 1 ? ` (and ${r.errors.length - 1} more lines)` : ''}`,
+          data,
+        );
+        continue;
+      }
+      for (const m of r.metrics) batch.metrics.push(m);
+      continue;
+    }
     let envelope: CwlEnvelope;
     if (r.kind === 'payload') {
       envelope = r.decoded.envelope;

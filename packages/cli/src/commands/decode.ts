@@ -135,6 +135,11 @@ export async function processInput(
       io.stderr.write(`error ${unit.error.code}: ${unit.error.message}\n`);
       continue;
     }
+    if (unit.kind === 'metrics') {
+      summary.metrics += unit.metrics.length;
+      await onOutput({ control: false, records: [], metrics: unit.metrics, fallbacks: 0 });
+      continue;
+    }
     const envelopes =
       unit.kind === 'payload' ? [unit.decoded.envelope] : rawEnvelopes(unit.events, options, now);
     for (const env of envelopes) {

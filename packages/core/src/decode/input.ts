@@ -1,5 +1,7 @@
 import { DecodeError } from '../errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../limits.js';
+import { isMetricStreamDatum, metricStreamRecord } from '../metric-stream.js';
+import type { MetricRecord } from '../model.js';
 import { gunzipCapped, isGzip, utf8Text } from './bytes.js';
 import {
   type CwlDecoder,
@@ -24,6 +26,7 @@ export interface RawLogEvent {
 export type InputUnit =
   | { kind: 'payload'; source: string; decoded: DecodedPayload }
   | { kind: 'raw'; source: string; events: RawLogEvent[] }
+  | { kind: 'metrics'; source: string; metrics: MetricRecord[] }
   | { kind: 'error'; source: string; error: DecodeError };
 
 /** The input forms {@link decodeInput} recognises. */
@@ -34,6 +37,7 @@ export type InputForm =
   | 'firehose-http-request'
   | 'kinesis-lambda-event'
   | 'cloudtrail-log-file'
+  | 'metric-stream'
   | 'log-lines';
 
 /** Options of {@link decodeInput}. */
@@ -145,6 +149,11 @@ class InputReader {
           raw.push({ message: line });
           continue;
         }
+        if (isObj(doc) && isMetricStreamDatum(doc)) {
+          flush();
+          this.metricDatum(doc, lineSource);
+          continue;
+        }
         if (isObj(doc) && !isWrapper(doc)) {
           raw.push(rawEvent(doc, line));
           continue;
@@ -163,6 +172,10 @@ class InputReader {
     if (!isObj(doc)) {
       this.form('log-lines');
       this.units.push({ kind: 'raw', source, events: [{ message: text }] });
+      return;
+    }
+    if (isMetricStreamDatum(doc)) {
+      this.metricDatum(doc, source);
       return;
     }
     if ('messageType' in doc) {
@@ -218,9 +231,26 @@ class InputReader {
     this.units.push({ kind: 'raw', source, events: [rawEvent(doc, text)] });
   }
 
+  /** One metric stream data point; consecutive ones of a source share a unit. */
+  private metricDatum(doc: Obj, source: string): void {
+    this.form('metric-stream');
+    const r = metricStreamRecord(doc);
+    if (typeof r === 'string') {
+      this.error(new DecodeError('INVALID_METRIC', source, `not a metric stream data point: ${r}`));
+      return;
+    }
+    const last = this.units[this.units.length - 1];
+    if (last?.kind === 'metrics' && last.source === source.replace(/:\d+$/, '')) {
+      last.metrics.push(r);
+    } else {
+      this.units.push({ kind: 'metrics', source: source.replace(/:\d+$/, ''), metrics: [r] });
+    }
+  }
+
   /**
    * The base64 `data` of a Firehose or Kinesis record: a CWL payload when it is
-   * gzip or an envelope, otherwise the raw bytes a producer put (log lines).
+   * gzip or an envelope, metric stream data points, otherwise the raw bytes a
+   * producer put (log lines).
    */
   private recordData(data: string, source: string): void {
     const r = decodeRecordData(this.decoder, data, source);
@@ -229,6 +259,10 @@ class InputReader {
     } else if (r.kind === 'payload') {
       this.form('cwl-payload');
       this.units.push({ kind: 'payload', source, decoded: r.decoded });
+    } else if (r.kind === 'metrics') {
+      this.form('metric-stream');
+      if (r.metrics.length > 0) this.units.push({ kind: 'metrics', source, metrics: r.metrics });
+      for (const e of r.errors) this.error(e);
     } else {
       this.form('log-lines');
       this.units.push({ kind: 'raw', source, events: r.lines.map((message) => ({ message })) });
@@ -278,7 +312,8 @@ function rawEvent(doc: Obj, text: string): RawLogEvent {
  * Decodes a captured input of any supported form, auto-detected: a Firehose
  * transformation event, a Firehose HTTP endpoint request body, a Lambda
  * Kinesis or CloudWatch Logs event, a CWL payload gzipped or plain, base64 of
- * a gzipped payload, a CloudTrail log file, or NDJSON / text log lines. Never
+ * a gzipped payload, a CloudTrail log file, CloudWatch Metric Streams JSON lines, or
+ * NDJSON / text log lines. Never
  * throws; failures are `error` units that name the record.
  *
  * @example

@@ -1,4 +1,5 @@
 import { DecodeError } from '../errors.js';
+import { type MetricStreamBatch, parseMetricStream } from '../metric-stream.js';
 import { decodeBase64, isGzip, utf8Text } from './bytes.js';
 import type { CwlDecoder, DecodedPayload } from './decoder.js';
 
@@ -6,12 +7,14 @@ import type { CwlDecoder, DecodedPayload } from './decoder.js';
 export type RecordData =
   | { kind: 'payload'; decoded: DecodedPayload }
   | { kind: 'lines'; lines: string[] }
+  | ({ kind: 'metrics' } & MetricStreamBatch)
   | { kind: 'error'; error: DecodeError };
 
 /**
  * Decodes the base64 `data` of a Firehose (transformation or HTTP endpoint) or
- * Kinesis record: a CloudWatch Logs payload when it is gzip or an envelope,
- * otherwise the raw text a producer put, as its non-empty lines. Never throws.
+ * Kinesis record: a CloudWatch Logs payload when it is gzip or an envelope, CloudWatch
+ * Metric Streams data points when it is metric stream JSON lines, otherwise the raw text a
+ * producer put, as its non-empty lines. Never throws.
  *
  * @example
  * ```ts
@@ -33,6 +36,9 @@ export function decodeRecordData(decoder: CwlDecoder, data: string, source: stri
   if (text instanceof DecodeError) return { kind: 'error', error: text };
   if (text.trimStart().startsWith('{') && text.includes('"messageType"')) {
     return payload(decoder.json(text, source, bytes.length));
+  }
+  if (text.trimStart().startsWith('{') && text.includes('"metric_stream_name"')) {
+    return { kind: 'metrics', ...parseMetricStream(text, source) };
   }
   return { kind: 'lines', lines: text.split(/\r?\n/).filter((l) => l !== '') };
 }

@@ -271,6 +271,37 @@ describe('records carrying CloudWatch Logs payloads', () => {
   });
 });
 
+describe('CloudWatch Metric Streams delivered to the endpoint', () => {
+  it('turns JSON-format metric stream records into metrics and fails a record with a bad line whole', async () => {
+    const { port, batches } = await serve();
+    const point = (metric: string, sum: unknown) =>
+      JSON.stringify({
+        metric_stream_name: 'ms',
+        account_id: '123456789012',
+        region: 'us-east-1',
+        namespace: 'AWS/Lambda',
+        metric_name: metric,
+        dimensions: { FunctionName: 'orders' },
+        timestamp: NOW - 60_000,
+        value: { max: 3, min: 1, sum, count: 2 },
+        unit: 'Milliseconds',
+      });
+    const good = `${point('Duration', 4)}\n${point('Errors', 0)}\n`;
+    const bad = `${point('Duration', 5)}\n${point('Errors', 'zero')}\n`;
+    const a = await send(port, bodyOf([Buffer.from(good), Buffer.from(bad)]), firehoseHeaders());
+    expect(a.status).toBe(200);
+    const b = batches[0]!;
+    expect(b.records).toEqual([]);
+    expect(b.metrics.map((m) => [m.dimensions.metric_name, m.measures.sum?.value])).toEqual([
+      ['Duration', 4],
+      ['Errors', 0],
+    ]);
+    expect(b.failures.map((f) => [f.source, f.code])).toEqual([['records[1]', 'INVALID_METRIC']]);
+    expect(b.failures[0]!.message).toMatch(/records\[1\] line 2: .*statistic sum/);
+    expect(b.failures[0]!.data).toBe(Buffer.from(bad).toString('base64'));
+  });
+});
+
 describe('access keys', () => {
   it('refuses a wrong access key with 401 and never calls onRecords', async () => {
     const { port, batches, handler } = await serve();
