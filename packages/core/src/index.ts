@@ -73,6 +73,20 @@ export {
   FIREHOSE_MAX_RECORD_BYTES,
   KINESIS_MAX_RECORD_BYTES,
 } from './limits.js';
+export type {
+  DimensionSpec,
+  DimensionTransform,
+  FieldMatch,
+  MeasureSpec,
+  MeasureStat,
+  MetricAggregator,
+  MetricRule,
+} from './metric-rules.js';
+export {
+  ALB_TARGET_GROUP_RULE,
+  createMetricAggregator,
+  VPC_FLOW_INTERFACE_RULE,
+} from './metric-rules.js';
 export type { MetricStreamBatch } from './metric-stream.js';
 export { isMetricStreamDatum, metricStreamRecord, parseMetricStream } from './metric-stream.js';
 export type { LogOrigin, LogRecord, Measure, MeasureValue, MetricRecord } from './model.js';
