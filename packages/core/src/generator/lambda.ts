@@ -25,6 +25,8 @@ export interface LambdaInvocationOptions {
    * When given, START states it and every line's expected fields include `function_version`.
    */
   functionVersion?: string | undefined;
+  /** Log stream the lines go to; when given, REPORT's expected metric has it as `log_stream`. */
+  logStream?: string | undefined;
 }
 
 /**
@@ -51,6 +53,7 @@ interface Invocation {
   readonly requestId: string;
   readonly functionName: string | undefined;
   readonly functionVersion: string | undefined;
+  readonly logStream: string | undefined;
 }
 
 const MEMORY_SIZES = [128, 256, 512, 1024, 1769, 3008];
@@ -123,7 +126,13 @@ function reportMetric(inv: Invocation, time: number, f: Expected): MetricRecord[
     {
       time,
       measureName: 'AWS/Lambda',
-      dimensions: { function_name: inv.functionName, function_version: inv.functionVersion },
+      dimensions: {
+        function_name: inv.functionName,
+        function_version: inv.functionVersion,
+        ...(inv.logStream === undefined || inv.logStream === ''
+          ? {}
+          : { log_stream: inv.logStream }),
+      },
       measures,
     },
   ];
@@ -162,6 +171,7 @@ export function generateLambdaInvocation(
     requestId: rng.uuid(),
     functionName: opts.functionName,
     functionVersion: opts.functionVersion,
+    logStream: opts.logStream,
   };
   return opts.json === true ? jsonInvocation(inv, timeMs) : textInvocation(inv, timeMs);
 }

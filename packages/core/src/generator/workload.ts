@@ -120,6 +120,7 @@ function linesFor(
         json: format === 'lambda_json',
         functionName: envelope.logGroup.slice('/aws/lambda/'.length),
         functionVersion: /^\d{4}\/\d{2}\/\d{2}\/\[([^\]]+)\]/.exec(envelope.logStream)?.[1],
+        logStream: envelope.logStream,
       });
     case 'app_json':
       return [generateAppLine(rng, time, 'json')];

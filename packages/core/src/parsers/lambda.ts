@@ -555,7 +555,17 @@ function applyAppJson(
 // REPORT → metric point
 // ---------------------------------------------------------------------------
 
-function reportMetrics(f: LambdaFields, time: number): MetricRecord[] | undefined {
+/**
+ * The metric point of a REPORT line. Dimensions: function name and version, and the log
+ * stream — one per execution environment — because two environments of one function can
+ * report in the same millisecond, and a point is identified by its dimensions and time
+ * (Timestream would refuse the second as a duplicate).
+ */
+function reportMetrics(
+  f: LambdaFields,
+  time: number,
+  logStream: string,
+): MetricRecord[] | undefined {
   const measures: MetricRecord['measures'] = {};
   let n = 0;
   if (f.duration_ms !== null) {
@@ -593,6 +603,7 @@ function reportMetrics(f: LambdaFields, time: number): MetricRecord[] | undefine
   const dimensions: Record<string, string> = {};
   if (f.function_name !== null) dimensions.function_name = f.function_name;
   if (f.function_version !== null) dimensions.function_version = f.function_version;
+  if (logStream !== '') dimensions.log_stream = logStream;
   return [{ time, measureName: REPORT_MEASURE_NAME, dimensions, measures }];
 }
 
@@ -647,7 +658,7 @@ class LambdaParser implements Parser {
       case 0x52 /* R */:
         if (message.startsWith(REPORT_PREFIX)) {
           parseReport(f, message);
-          return ok(DATASET, f, reportMetrics(f, ctx.time));
+          return ok(DATASET, f, reportMetrics(f, ctx.time, origin.logStream));
         }
         if (message.startsWith(REQUEST_ID_PREFIX)) {
           parseRequestIdLine(f, message);
@@ -683,7 +694,7 @@ class LambdaParser implements Parser {
           const type = doc.type;
           if (typeof type === 'string' && type.startsWith('platform.')) {
             applyPlatformEvent(f, doc, type);
-            if (type === 'platform.report') metrics = reportMetrics(f, ctx.time);
+            if (type === 'platform.report') metrics = reportMetrics(f, ctx.time, origin.logStream);
           } else {
             metrics = applyAppJson(f, doc, ctx.time);
           }

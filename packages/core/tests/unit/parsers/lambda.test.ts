@@ -84,7 +84,11 @@ describe('lambda parser: text platform lines (documented vectors)', () => {
       {
         time: TIME,
         measureName: 'AWS/Lambda',
-        dimensions: { function_name: 'my-function', function_version: '$LATEST' },
+        dimensions: {
+          function_name: 'my-function',
+          function_version: '$LATEST',
+          log_stream: ORIGIN.logStream,
+        },
         measures: {
           duration_ms: { value: 128.83, unit: 'Milliseconds' },
           billed_duration_ms: { value: 200, unit: 'Milliseconds' },
@@ -96,7 +100,7 @@ describe('lambda parser: text platform lines (documented vectors)', () => {
     ]);
   });
 
-  it('omits unknown dimensions and the init measure of a warm start', () => {
+  it('omits the unknown function dimensions and the init measure of a warm start', () => {
     const ctx: ParseContext = {
       origin: { owner: '1', logGroup: 'custom-group', logStream: 'whatever' },
       time: 7,
@@ -111,7 +115,7 @@ describe('lambda parser: text platform lines (documented vectors)', () => {
       {
         time: 7,
         measureName: 'AWS/Lambda',
-        dimensions: {},
+        dimensions: { log_stream: 'whatever' },
         measures: {
           duration_ms: { value: 2.27, unit: 'Milliseconds' },
           billed_duration_ms: { value: 3, unit: 'Milliseconds' },
@@ -319,7 +323,11 @@ describe('lambda parser: JSON log format', () => {
       {
         time: TIME,
         measureName: 'AWS/Lambda',
-        dimensions: { function_name: 'my-function', function_version: '$LATEST' },
+        dimensions: {
+          function_name: 'my-function',
+          function_version: '$LATEST',
+          log_stream: ORIGIN.logStream,
+        },
         measures: {
           duration_ms: { value: 693.92, unit: 'Milliseconds' },
           billed_duration_ms: { value: 694, unit: 'Milliseconds' },
@@ -551,7 +559,14 @@ describe('lambda parser properties', () => {
         const lines = generateLambdaInvocation(
           rng,
           time,
-          known ? { json, functionName: 'my-function', functionVersion: '$LATEST' } : { json },
+          known
+            ? {
+                json,
+                functionName: 'my-function',
+                functionVersion: '$LATEST',
+                logStream: ORIGIN.logStream,
+              }
+            : { json },
         );
         expect(lines.length).toBeGreaterThanOrEqual(4);
         const p = createLambdaParser();
