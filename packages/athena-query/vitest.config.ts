@@ -4,5 +4,7 @@ export default defineProject({
   test: {
     name: 'athena-query',
     include: ['tests/**/*.test.ts'],
+    // Real servers and DuckDB: generous under a loaded CI machine; speed is measured by benchmarks.
+    testTimeout: 30_000,
   },
 });

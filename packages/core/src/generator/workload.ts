@@ -209,7 +209,9 @@ export function* generateWorkload(options: WorkloadOptions): Generator<Generated
           metrics: line.metrics,
         });
       }
-      time += rng.int(0, interval * 2);
+      // At least 1 ms apart: one log stream (a Lambda execution environment) never reports
+      // two invocations in the same millisecond.
+      time += Math.max(1, rng.int(0, interval * 2));
     }
     produced += expected.length;
     yield { format, envelope, expected };

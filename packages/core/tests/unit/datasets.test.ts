@@ -43,5 +43,5 @@ describe('dataset declarations', () => {
       }
     }
     expect([...seen].sort()).toEqual(['alb', 'app', 'cloudtrail', 'lambda', 'vpc_flow']);
-  });
+  }, 30_000);
 });
