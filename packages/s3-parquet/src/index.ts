@@ -1,5 +1,33 @@
 export type { ColumnBatch } from './columns.js';
 export { logColumns, metricColumns } from './columns.js';
+export type {
+  CompactionErrorCode,
+  CompactionErrorOptions,
+  CompactionMarker,
+  CompactionOutput,
+  CompactionStats,
+  CompactLakeOptions,
+  CompactOptions,
+  CompactPartitionOptions,
+  DecodeParquetOptions,
+  ListLakeFilesOptions,
+  PartitionCompaction,
+} from './compact.js';
+export {
+  CompactionError,
+  compactLake,
+  compactPartition,
+  DEFAULT_MARKER_LEASE_MS,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_MIN_FILE_AGE_MS,
+  DEFAULT_MIN_FILES,
+  DEFAULT_SMALL_FILE_BYTES,
+  decodeParquet,
+  isCompactionMarkerKey,
+  listLakeFiles,
+  parseCompactionMarker,
+  visibleLakeFiles,
+} from './compact.js';
 export type { EncodeParquetOptions, ParquetCompression } from './encode.js';
 export { DEFAULT_ROW_GROUP_SIZE, encodeParquet, zstdAvailable } from './encode.js';
 export { StorageError } from './errors.js';

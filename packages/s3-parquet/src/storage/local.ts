@@ -147,7 +147,7 @@ class LocalStorage implements LakeStorage {
       } else if (entry.isFile() && key.startsWith(prefix)) {
         try {
           const info = await stat(join(dir, entry.name));
-          out.push({ key, size: info.size });
+          out.push({ key, size: info.size, lastModified: Math.trunc(info.mtimeMs) });
         } catch (error) {
           // Deleted between readdir and stat: not there any more, so not listed.
           if (errnoOf(error) !== 'ENOENT') throw error;

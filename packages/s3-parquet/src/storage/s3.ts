@@ -542,7 +542,11 @@ class S3Storage implements LakeStorage {
         );
         for (const object of page.Contents ?? []) {
           if (typeof object.Key !== 'string') continue;
-          out.push({ key: object.Key.slice(s.prefix.length), size: object.Size ?? 0 });
+          out.push({
+            key: object.Key.slice(s.prefix.length),
+            size: object.Size ?? 0,
+            lastModified: object.LastModified?.getTime(),
+          });
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token !== undefined && token !== '');
@@ -625,7 +629,8 @@ class S3Storage implements LakeStorage {
  * - Every call (each part on its own) is retried on 503 SlowDown, 5xx, 429, throttling,
  *   request timeouts and network errors, at most `maxAttempts` times with full-jitter
  *   backoff; other errors (AccessDenied, NoSuchBucket…) fail at once.
- * - `list`: ListObjectsV2, following continuation tokens; keys come back without the prefix.
+ * - `list`: ListObjectsV2, following continuation tokens; keys come back without the prefix,
+ *   with `LastModified` as `lastModified`.
  * - `delete`: DeleteObjects in calls of at most 1,000 keys, retrying keys that failed with a
  *   transient per-key error.
  * - Failures reject with {@link StorageError} (`retryable` tells whether the last failure was

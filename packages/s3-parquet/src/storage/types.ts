@@ -10,7 +10,11 @@ import { S3_MAX_KEY_BYTES } from '../limits.js';
  *
  * @example
  * ```ts
- * const entry: LakeObject = { key: 'alb/year=2026/month=01/day=01/hour=00/part-abc.parquet', size: 1234 };
+ * const entry: LakeObject = {
+ *   key: 'alb/year=2026/month=01/day=01/hour=00/part-abc.parquet',
+ *   size: 1234,
+ *   lastModified: Date.UTC(2026, 0, 1, 0, 5),
+ * };
  * ```
  */
 export interface LakeObject {
@@ -18,6 +22,12 @@ export interface LakeObject {
   key: string;
   /** Size in bytes. */
   size: number;
+  /**
+   * When the file was last written (epoch ms, the storage's clock: file mtime for a local
+   * directory, `LastModified` for S3, which has one-second precision). Absent when the
+   * backend cannot tell.
+   */
+  lastModified?: number | undefined;
 }
 
 /**
@@ -30,7 +40,8 @@ export interface LakeObject {
  *   existing key replaces it, so a retried batch with deterministic keys overwrites instead of
  *   duplicating.
  * - `list` returns the files whose key starts with `prefix` (a plain string prefix, as in S3),
- *   sorted by key; in-flight temporary files are never listed.
+ *   sorted by key, with their size and (where the backend knows it) last-modified time;
+ *   in-flight temporary files are never listed.
  * - `get` rejects with `STORAGE_NOT_FOUND` when there is no such file.
  * - `delete` is idempotent: missing keys are not an error.
  *
@@ -45,7 +56,7 @@ export interface LakeStorage {
   /** Write `body` under `key`, replacing any file already there. */
   put(key: string, body: Uint8Array): Promise<void>;
   /** Files whose key starts with `prefix` (`''` for all), sorted by key. */
-  list(prefix: string): Promise<Array<{ key: string; size: number }>>;
+  list(prefix: string): Promise<LakeObject[]>;
   /** The bytes stored under `key`. */
   get(key: string): Promise<Uint8Array>;
   /** Delete the given keys; keys that do not exist are ignored. */

@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@logpipe/core';
@@ -56,7 +64,7 @@ describe('createLocalStorage', () => {
     await storage.put(KEY, new TextEncoder().encode('first version, longer than the second'));
     await storage.put(KEY, new TextEncoder().encode('second'));
     expect(new TextDecoder().decode(await storage.get(KEY))).toBe('second');
-    expect(await storage.list('')).toEqual([{ key: KEY, size: 6 }]);
+    expect(await storage.list('')).toMatchObject([{ key: KEY, size: 6 }]);
     expect(allFiles(root)).toEqual([KEY]);
   });
 
@@ -99,8 +107,8 @@ describe('createLocalStorage', () => {
     writeFileSync(join(root, DIR, '.tmp-deadbeef'), 'half a file');
     mkdirSync(join(root, 'alb', '.tmp-dir'), { recursive: true });
     writeFileSync(join(root, 'alb', '.tmp-dir', 'x.parquet'), 'x');
-    expect(await storage.list('')).toEqual([{ key: KEY, size: 1 }]);
-    expect(await storage.list(`${DIR}/`)).toEqual([{ key: KEY, size: 1 }]);
+    expect(await storage.list('')).toMatchObject([{ key: KEY, size: 1 }]);
+    expect(await storage.list(`${DIR}/`)).toMatchObject([{ key: KEY, size: 1 }]);
   });
 
   it('lists by plain string prefix, sorted by key, with sizes', async () => {
@@ -111,7 +119,7 @@ describe('createLocalStorage', () => {
       'alb/year=2025/month=12/day=31/hour=23/part-1.parquet',
     ];
     for (const [i, key] of keys.entries()) await storage.put(key, new Uint8Array(i + 1));
-    expect(await storage.list('alb/year=2026/')).toEqual([
+    expect(await storage.list('alb/year=2026/')).toMatchObject([
       { key: 'alb/year=2026/month=01/day=01/hour=23/part-1.parquet', size: 3 },
       { key: 'alb/year=2026/month=01/day=02/hour=00/part-1.parquet', size: 2 },
     ]);
@@ -123,6 +131,19 @@ describe('createLocalStorage', () => {
     ]);
     expect((await storage.list('')).map((o) => o.key)).toEqual([...keys].sort());
     expect(await storage.list('cloudtrail/')).toEqual([]);
+  });
+
+  it("reports each file's last-modified time as the file system's mtime in epoch ms", async () => {
+    const before = Date.now();
+    await storage.put(KEY, new Uint8Array([1]));
+    const after = Date.now();
+    const [entry] = await storage.list('');
+    expect(entry?.lastModified).toBe(Math.trunc(statSync(join(root, KEY)).mtimeMs));
+    // mtime comes from the kernel's coarse clock: allow it a little slack around the put.
+    expect(entry?.lastModified).toBeGreaterThanOrEqual(before - 50);
+    expect(entry?.lastModified).toBeLessThanOrEqual(after + 50);
+    utimesSync(join(root, KEY), new Date(Date.UTC(2026, 0, 1)), new Date(Date.UTC(2026, 0, 1)));
+    expect((await storage.list(''))[0]?.lastModified).toBe(Date.UTC(2026, 0, 1));
   });
 
   it('returns an empty list when the root does not exist yet', async () => {
@@ -165,7 +186,7 @@ describe('createLocalStorage', () => {
   it('refuses the whole delete when any key is invalid, deleting nothing', async () => {
     await storage.put(KEY, new Uint8Array([1]));
     await expectCode(storage.delete([KEY, '../x']), 'STORAGE_INVALID_KEY');
-    expect(await storage.list('')).toEqual([{ key: KEY, size: 1 }]);
+    expect(await storage.list('')).toMatchObject([{ key: KEY, size: 1 }]);
   });
 
   it('refuses list prefixes that escape the lake but accepts a trailing slash', async () => {

@@ -79,8 +79,20 @@ describe('createS3Storage against a real S3-protocol server', () => {
     expect(server.requests('PutObject')).toHaveLength(1);
     expect(server.requests('CreateMultipartUpload')).toHaveLength(0);
     expect(server.requests('PutObject')[0]?.path).toBe(`/${server.bucket}/${prefix}${KEY}`);
-    expect(await storage.list('')).toEqual([{ key: KEY, size: 1000 }]);
+    expect(await storage.list('')).toMatchObject([{ key: KEY, size: 1000 }]);
     expect(storage.describe()).toBe(`s3://${server.bucket}/${prefix}`);
+  });
+
+  it("reports each object's LastModified as lastModified in epoch ms", async () => {
+    const storage = storageWith();
+    const before = Date.now();
+    await storage.put(KEY, new Uint8Array([1]));
+    const after = Date.now();
+    const [entry] = await storage.list('');
+    expect(typeof entry?.lastModified).toBe('number');
+    // S3 (and s3rver) may truncate LastModified to whole seconds.
+    expect(entry?.lastModified).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(entry?.lastModified).toBeLessThanOrEqual(after);
   });
 
   it('overwrites an existing key, so a retried batch with the same key does not duplicate', async () => {
@@ -88,7 +100,7 @@ describe('createS3Storage against a real S3-protocol server', () => {
     await storage.put(KEY, new Uint8Array([1, 2, 3]));
     await storage.put(KEY, new Uint8Array([4, 5]));
     expect(await storage.get(KEY)).toEqual(new Uint8Array([4, 5]));
-    expect(await storage.list('')).toEqual([{ key: KEY, size: 2 }]);
+    expect(await storage.list('')).toMatchObject([{ key: KEY, size: 2 }]);
   });
 
   it('uploads a body above the threshold in parts and reads back identical bytes', async () => {
@@ -108,7 +120,7 @@ describe('createS3Storage against a real S3-protocol server', () => {
     ]);
     expect(server.requests('CompleteMultipartUpload')).toHaveLength(1);
     expect(Buffer.from(await storage.get(KEY)).equals(body)).toBe(true);
-    expect(await storage.list('')).toEqual([{ key: KEY, size: body.length }]);
+    expect(await storage.list('')).toMatchObject([{ key: KEY, size: body.length }]);
   });
 
   it('keeps a body exactly at the threshold in a single PutObject', async () => {
