@@ -23,6 +23,13 @@ export interface CompiledQuery {
   columns: string[];
   /** Set when the query is `stats … by bin(…)`: the output column holding the bin start. */
   binColumn?: string | undefined;
+  /**
+   * The time range the SQL restricts `time` to (`from` ≤ time < `to`, epoch ms): the
+   * compile options' `from`/`to`. An engine may skip whole hour partitions outside it (the
+   * DuckDB engine reads and counts only the files of overlapping hours); leave it unset when
+   * the SQL does not restrict time.
+   */
+  timeRange?: { from: number; to: number } | undefined;
 }
 
 /** What the compiler needs besides the query text. */

@@ -23,6 +23,11 @@ export function lakeStorage(location: string, env: NodeJS.ProcessEnv = process.e
   const prefix = slash < 0 ? '' : rest.slice(slash + 1);
   if (bucket === '') throw new ConfigError(`--lake ${location}: no bucket after s3://`);
   const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  const client = new S3Client(endpoint === undefined ? {} : { endpoint, forcePathStyle: true });
+  // maxAttempts 1: the storage retries each call itself; SDK retries would multiply them.
+  const client = new S3Client(
+    endpoint === undefined
+      ? { maxAttempts: 1 }
+      : { endpoint, forcePathStyle: true, maxAttempts: 1 },
+  );
   return createS3Storage({ client, bucket, prefix });
 }

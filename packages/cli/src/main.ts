@@ -1,5 +1,6 @@
 import { PARSER_NAMES, WORKLOAD_FORMATS, type WorkloadFormat } from '@logpipe/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { runCompact } from './commands/compact.js';
 import { type DecodeCommandOptions, runDecode } from './commands/decode.js';
 import { runDemo } from './commands/demo.js';
 import { runIngest } from './commands/ingest.js';
@@ -109,6 +110,153 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     const r = await runIngest(files, { ...decodeOptions(opts), lake: opts.lake as string }, io);
     setExit(r.exitCode);
   });
+
+  program
+    .command('compact')
+    .description(
+      'merge the small Parquet files of each lake partition into larger ones, behind compaction markers that marker-aware readers honour',
+    )
+    .option('--lake <location>', 'lake: a local directory or s3://bucket/prefix', './lake')
+    .option('--dataset <name>', 'only partitions of this dataset')
+    .option(
+      '--min-files <n>',
+      'fewest small files that make a partition worth compacting (≥ 2)',
+      positiveInt,
+    )
+    .option('--small-file-bytes <n>', 'files larger than this are left alone', positiveInt)
+    .option(
+      '--max-output-bytes <n>',
+      'cap on one merged file, estimated from its inputs',
+      positiveInt,
+    )
+    .option(
+      '--min-file-age <seconds>',
+      'leave files modified less than this long ago (default 900)',
+      positiveInt,
+    )
+    .option(
+      '--marker-lease <seconds>',
+      'take older markers for crashed compactions (default 900)',
+      positiveInt,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const r = await runCompact(
+        {
+          lake: opts.lake as string,
+          dataset: opts.dataset as string | undefined,
+          minFiles: opts.minFiles as number | undefined,
+          smallFileBytes: opts.smallFileBytes as number | undefined,
+          maxOutputBytes: opts.maxOutputBytes as number | undefined,
+          minFileAgeSeconds: opts.minFileAge as number | undefined,
+          markerLeaseSeconds: opts.markerLease as number | undefined,
+        },
+        io,
+      );
+      setExit(r.exitCode);
+    });
+
+  program
+    .command('serve')
+    .description(
+      'run the ECS sidecar: receive Firehose HTTP endpoint deliveries, Fluent Bit json_lines or stdin, write to the lake / Timestream / InfluxDB, acknowledge after durable writes',
+    )
+    .option(
+      '--config <file>',
+      'config file, YAML or JSON (else $LOGPIPE_CONFIG / $LOGPIPE_CONFIG_YAML)',
+    )
+    .option('--check', 'validate the config, print a summary and exit (2 when invalid)')
+    .action(async (opts: { config?: string; check?: boolean }) => {
+      // Loaded on demand: the other commands do not pay for the sidecar's dependencies.
+      const { runServe } = await import('./commands/serve.js');
+      setExit(await runServe(opts, io));
+    });
+
+  program
+    .command('ddl')
+    .description(
+      'print the Athena DDL for a lake on S3: CREATE DATABASE and one CREATE EXTERNAL TABLE … STORED AS PARQUET per dataset, with partition projection over the lake layout',
+    )
+    .requiredOption('--database <name>', 'Glue database to create the tables in')
+    .requiredOption('--location <url>', 'lake root, s3://bucket/prefix/')
+    .option(
+      '--dataset <name>',
+      'only this dataset (repeat for more; default: every built-in dataset)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--projection-start-year <year>',
+      'first year partition projection considers (default 2020)',
+      positiveInt,
+    )
+    .option('--no-comments', 'leave the column descriptions out')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDdl } = await import('./commands/ddl.js');
+      const r = await runDdl(
+        {
+          database: opts.database as string,
+          location: opts.location as string,
+          datasets: opts.dataset as string[],
+          projectionStartYear: opts.projectionStartYear as number | undefined,
+          comments: opts.comments as boolean,
+        },
+        io,
+      );
+      setExit(r.exitCode);
+    });
+
+  program
+    .command('query')
+    .description(
+      'run a CloudWatch Logs Insights query over the local lake (embedded DuckDB) or on Amazon Athena, and print the result',
+    )
+    .argument('<query>', "Logs Insights query, e.g. 'stats count(*) by bin(5m)'")
+    .option('--since <duration>', 'time range ending now: 30m, 1h, 2d, 1w (default 1h)')
+    .option(
+      '--from <time>',
+      'start of the time range: ISO 8601 (UTC unless it has an offset) or epoch ms',
+    )
+    .option('--to <time>', 'end of the time range, exclusive (default now)')
+    .option(
+      '--dataset <name>',
+      'dataset to query: vpc_flow, alb, cloudtrail, lambda, app, metrics (default app)',
+    )
+    .option('--lake <dir>', 'local lake directory, queried with DuckDB (default ./lake)')
+    .option('--athena', 'run on Amazon Athena (region and credentials from the AWS environment)')
+    .option('--workgroup <name>', 'Athena workgroup')
+    .option('--database <name>', 'Athena (Glue) database of the tables (default logpipe)')
+    .option(
+      '--output-location <url>',
+      'Athena result location s3://… (unless the workgroup sets one)',
+    )
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'json', 'csv'])
+        .default('table'),
+    )
+    .option('--explain', 'print the SQL and its parameters instead of running the query')
+    .action(async (query: string, opts: Record<string, unknown>) => {
+      // Loaded on demand: the other commands do not pay for the query engines.
+      const { runQuery } = await import('./commands/query.js');
+      const r = await runQuery(
+        query,
+        {
+          since: opts.since as string | undefined,
+          from: opts.from as string | undefined,
+          to: opts.to as string | undefined,
+          dataset: opts.dataset as string | undefined,
+          lake: opts.lake as string | undefined,
+          athena: opts.athena as boolean | undefined,
+          workgroup: opts.workgroup as string | undefined,
+          database: opts.database as string | undefined,
+          outputLocation: opts.outputLocation as string | undefined,
+          format: opts.format as 'table' | 'json' | 'csv',
+          explain: opts.explain as boolean | undefined,
+        },
+        io,
+      );
+      setExit(r.exitCode);
+    });
   return program;
 }
 

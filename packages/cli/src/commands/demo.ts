@@ -142,5 +142,16 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
       '',
     ].join('\n'),
   );
+  if (result.lake !== undefined && options.lake !== false && !options.lake.startsWith('s3://')) {
+    // A few real Logs Insights queries over what was just written (DuckDB, loaded on demand).
+    const { runDemoQueries } = await import('./query.js');
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const r of records) {
+      if (r.time < from) from = r.time;
+      if (r.time >= to) to = r.time + 1;
+    }
+    if (from < to) await runDemoQueries(options.lake, { from, to }, io);
+  }
   return result;
 }

@@ -1,0 +1,162 @@
+/**
+ * The DuckDB views over a local lake: one per dataset, reading exactly the files a
+ * compaction-aware reader should see, with the Hive partition keys kept as the zero-padded
+ * strings of the lake layout.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ColumnDef, type ColumnType, PARTITION_KEYS } from '@logpipe/core';
+import { type LakeStorage, listLakeFiles } from '@logpipe/s3-parquet';
+
+/** DuckDB type of each dataset column type, as DuckDB reads the Parquet the lake writer writes. */
+export const DUCKDB_COLUMN_TYPES: Readonly<Record<ColumnType, string>> = {
+  string: 'VARCHAR',
+  int: 'INTEGER',
+  bigint: 'BIGINT',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  // INT64 TIMESTAMP(MILLIS, isAdjustedToUTC = true)
+  timestamp: 'TIMESTAMP WITH TIME ZONE',
+  // JSON text
+  json: 'VARCHAR',
+  map: 'MAP(VARCHAR, VARCHAR)',
+};
+
+/**
+ * `read_parquet` options of every view: Hive partitions on, every partition key a VARCHAR (so
+ * `month = '01'` holds and `'01'` never becomes the integer 1), and files whose column sets
+ * differ (older writers, new columns) unioned by name.
+ */
+export const READ_PARQUET_OPTIONS = `hive_partitioning = true, hive_types = {${PARTITION_KEYS.map(
+  (k) => `'${k}': 'VARCHAR'`,
+).join(', ')}}, hive_types_autocast = false, union_by_name = true`;
+
+/** Names a dataset directory may have (the lake layout's, as the compactor checks them). */
+export const DATASET_NAME_RE = /^[a-z0-9][a-z0-9_]*$/;
+
+/** Characters DuckDB would expand as a glob in a file path. */
+const GLOB_CHARS_RE = /[*?[\]{}]/;
+
+const HOUR_MS = 3_600_000;
+
+/** A SQL identifier in double quotes. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A SQL string literal. */
+export function quoteString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Whether a path has characters DuckDB's file readers take as a glob pattern. */
+export function hasGlobChars(path: string): boolean {
+  return GLOB_CHARS_RE.test(path);
+}
+
+/** A time range, epoch ms, `from` inclusive, `to` exclusive. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+/** The files a view reads, and their total size. */
+export interface DatasetFiles {
+  /** Absolute file paths. */
+  paths: string[];
+  /** Sum of their sizes, bytes. */
+  bytes: number;
+}
+
+/**
+ * The epoch ms at which the hour partition of a data file key starts, or `undefined` when the
+ * key is not `<dataset>/year=YYYY/month=MM/day=DD/hour=HH/<file>.parquet`.
+ */
+export function partitionStartOf(key: string, dataset: string): number | undefined {
+  const m =
+    /^([^/]+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/[^/]+\.parquet$/.exec(key);
+  if (m === null || m[1] !== dataset) return undefined;
+  return Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4]), Number(m[5]));
+}
+
+/**
+ * The visible data files of one dataset (compaction markers honoured, see `listLakeFiles` of
+ * `@logpipe/s3-parquet`), only those in the lake layout, and, when `range` is given, only those
+ * in an hour partition that overlaps it.
+ */
+export async function listDatasetFiles(
+  storage: LakeStorage,
+  root: string,
+  dataset: string,
+  range: TimeRange | undefined,
+): Promise<DatasetFiles> {
+  const files = await listLakeFiles(storage, `${dataset}/`);
+  const paths: string[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    const start = partitionStartOf(f.key, dataset);
+    if (start === undefined || hasGlobChars(f.key)) continue;
+    if (range !== undefined && (start >= range.to || start + HOUR_MS <= range.from)) continue;
+    paths.push(join(root, ...f.key.split('/')));
+    bytes += f.size;
+  }
+  return { paths, bytes };
+}
+
+/** Dataset directories present at the lake root (sorted); none when the root does not exist. */
+export async function presentDatasets(root: string): Promise<string[]> {
+  try {
+    const entries = await readdir(root, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory() && DATASET_NAME_RE.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
+}
+
+/**
+ * The `CREATE OR REPLACE TEMP VIEW` of one dataset, or `undefined` when there is nothing to
+ * define (a dataset that is not declared and has no files). A temporary view belongs to its
+ * connection (so queries running at once never see each other's file lists) and is found as
+ * `main.<dataset>`, the name the compiler writes with its default `database`.
+ *
+ * - Declared dataset: an empty relation with the declared columns and types, unioned by name
+ *   with the files, so the view has every declared column (typed as declared) whether or not
+ *   there are files, and whether or not every file has every column.
+ * - Columns: the dataset's columns in declared order, then columns only the files have, then
+ *   `year`, `month`, `day`, `hour` (VARCHAR).
+ *
+ * @example
+ * ```ts
+ * viewSql('alb', datasetColumns(getDataset('alb')), ['/lake/alb/year=2026/…/part-1.parquet']);
+ * ```
+ */
+export function viewSql(
+  dataset: string,
+  declared: readonly ColumnDef[] | undefined,
+  paths: readonly string[],
+): string | undefined {
+  const parts: string[] = [];
+  if (declared !== undefined) {
+    const cols = [
+      ...declared.map(
+        (c) => `CAST(NULL AS ${DUCKDB_COLUMN_TYPES[c.type]}) AS ${quoteIdent(c.name)}`,
+      ),
+      ...PARTITION_KEYS.map((k) => `CAST(NULL AS VARCHAR) AS ${quoteIdent(k)}`),
+    ];
+    parts.push(`SELECT ${cols.join(', ')} WHERE false`);
+  }
+  if (paths.length > 0) {
+    parts.push(
+      `SELECT * FROM read_parquet([${paths.map(quoteString).join(', ')}], ${READ_PARQUET_OPTIONS})`,
+    );
+  }
+  if (parts.length === 0) return undefined;
+  const keys = PARTITION_KEYS.map(quoteIdent).join(', ');
+  const body = parts.join('\nUNION ALL BY NAME\n');
+  return `CREATE OR REPLACE TEMP VIEW ${quoteIdent(dataset)} AS\nSELECT * EXCLUDE (${keys}), ${keys} FROM (\n${body}\n)`;
+}

@@ -1,0 +1,34 @@
+/**
+ * Limits and defaults `logpipe serve` relies on, each with the page that states it.
+ */
+import { HTTP_ENDPOINT_RESPONSE_TIMEOUT_MS } from '@logpipe/firehose-transform';
+
+/**
+ * ECS gives a container 30 seconds between SIGTERM and SIGKILL unless the task definition
+ * sets `stopTimeout` (at most 120 s on Fargate).
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html
+ */
+export const ECS_DEFAULT_STOP_TIMEOUT_MS = 30_000;
+
+/** Default shutdown deadline: the ECS stop timeout less 5 s for the process to exit. */
+export const DEFAULT_SHUTDOWN_DEADLINE_MS = ECS_DEFAULT_STOP_TIMEOUT_MS - 5_000;
+
+/**
+ * Firehose waits 3 minutes for an HTTP endpoint's answer; the wait for the sinks must end
+ * before that (the receiver refuses a longer one).
+ * https://docs.aws.amazon.com/firehose/latest/dev/httpdeliveryrequestresponse.html
+ */
+export const FIREHOSE_MAX_CALLBACK_TIMEOUT_MS = HTTP_ENDPOINT_RESPONSE_TIMEOUT_MS - 1;
+
+/** Paths the server answers itself; sources cannot use them. */
+export const RESERVED_PATHS: readonly string[] = ['/healthz', '/readyz', '/metrics'];
+
+/**
+ * When the queue holds more than this fraction of either of its limits, every sink is asked
+ * to write its buffers now instead of at its next age flush, so the senders' requests are
+ * acknowledged (and the queue emptied) before it fills.
+ */
+export const QUEUE_HIGH_WATER_FRACTION = 0.5;
+
+/** Pause before flushing again while the queue stays above its high-water mark. */
+export const HIGH_WATER_RECHECK_MS = 10;
