@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { type ColumnDef, ConfigError } from '@logpipe/core';
 import { ByteWriter, parquetWrite, type SchemaElement } from 'hyparquet-writer';
@@ -9,9 +12,9 @@ export type ParquetCompression = 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED';
 /** Options of {@link encodeParquet}. */
 export interface EncodeParquetOptions {
   /**
-   * Page compression. Default `'ZSTD'` where the runtime has
-   * `zlib.zstdCompressSync` (Node ≥ 22.15 / ≥ 23.8), else `'SNAPPY'`.
-   * Asking for `'ZSTD'` explicitly on a runtime without it throws a ConfigError.
+   * Page compression. Default `'ZSTD'` (level 3) on every supported Node:
+   * `zlib.zstdCompressSync` where the runtime has it (Node ≥ 22.15 / ≥ 23.8),
+   * else the WebAssembly build of libzstd in `@bokuweb/zstd-wasm`.
    */
   compression?: ParquetCompression | undefined;
   /** Rows per row group. Default {@link DEFAULT_ROW_GROUP_SIZE}. */
@@ -30,20 +33,125 @@ const CREATED_BY = 'logpipe @logpipe/s3-parquet (hyparquet-writer)';
  */
 const STATISTICS_TRUNCATE_BYTES = 64;
 
+/** zstd level of every ZSTD page: libzstd's default, the one Node's zlib uses too. */
+const ZSTD_LEVEL = 3;
+
+/** The package that brings zstd to a Node without `zlib.zstdCompressSync` (Node 20). */
+const ZSTD_WASM_PACKAGE = '@bokuweb/zstd-wasm';
+
 type Compressor = (input: Uint8Array) => Uint8Array;
 
 /** zlib's synchronous zstd, when this Node has it (Node 20 does not). */
 function nodeZstd(): Compressor | undefined {
-  const compress = (zlib as { zstdCompressSync?: (b: Uint8Array) => Uint8Array }).zstdCompressSync;
-  if (typeof compress !== 'function') return undefined;
+  const compress = (
+    zlib as {
+      zstdCompressSync?: (b: Uint8Array, o?: { params?: Record<number, number> }) => Uint8Array;
+    }
+  ).zstdCompressSync;
+  const levelParam = (zlib.constants as Record<string, number | undefined>).ZSTD_c_compressionLevel;
+  if (typeof compress !== 'function' || levelParam === undefined) return undefined;
+  const options = { params: { [levelParam]: ZSTD_LEVEL } };
   return (input) => {
-    const out = compress(input);
+    const out = compress(input, options);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   };
 }
 
+/** A WebAssembly instance, as far as this file needs it (@types/node 20 has no WebAssembly types). */
+interface WasmInstance {
+  exports: object;
+}
+
+/** The synchronous WebAssembly constructors of the runtime. */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => WasmInstance;
+}
+
+/** The parts of `@bokuweb/zstd-wasm`'s Emscripten module this file touches. */
+interface ZstdWasmModule {
+  calledRun?: boolean;
+  instantiateWasm?: (imports: object, receive: (instance: WasmInstance) => void) => object;
+  init(): void;
+}
+
+function started(module: ZstdWasmModule): boolean {
+  return module.calledRun === true;
+}
+
+/** A `require` that resolves from this file, in the CJS and the ESM build alike. */
+function requireFromHere(): NodeJS.Require {
+  // The CJS build. (An ESM bundle may hold esbuild's require stand-in, without resolve.)
+  if (typeof require === 'function' && typeof require.resolve === 'function') return require;
+  // The ESM build. The try also keeps esbuild from warning about import.meta
+  // in the CJS build, where this line never runs.
+  try {
+    return createRequire(import.meta.url);
+  } catch (cause) {
+    throw new Error('cannot make a require() for this module', { cause });
+  }
+}
+
 /**
- * Whether this runtime can write ZSTD pages (Node's `zlib.zstdCompressSync`).
+ * libzstd compiled to WebAssembly (`@bokuweb/zstd-wasm`, pinned), started
+ * synchronously. The package's own `init()` is async; its Emscripten module
+ * takes the standard `instantiateWasm` hook, so the wasm is compiled and
+ * instantiated here with the synchronous `WebAssembly.Module` /
+ * `WebAssembly.Instance` (Node sets no size limit on those), and `compress`
+ * is usable on return. `module.js` and `zstd.wasm` sit beside the package's
+ * main file; the version is pinned because that layout is not its public API.
+ */
+function wasmZstd(): Compressor {
+  const requireHere = requireFromHere();
+  const main = requireHere.resolve(ZSTD_WASM_PACKAGE);
+  const dir = dirname(main);
+  const { Module } = requireHere(join(dir, 'module.js')) as { Module: ZstdWasmModule };
+  if (!started(Module)) {
+    // Not started yet (by us or by anyone calling the package's init()).
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const bytes = readFileSync(join(dir, 'zstd.wasm'));
+    Module.instantiateWasm = (imports, receive) => {
+      const instance = new wasm.Instance(new wasm.Module(bytes), imports);
+      receive(instance);
+      return instance.exports;
+    };
+    try {
+      Module.init();
+    } finally {
+      delete Module.instantiateWasm;
+    }
+    if (!started(Module)) throw new Error(`${ZSTD_WASM_PACKAGE} did not start`);
+  }
+  const { compress } = requireHere(main) as {
+    compress: (input: Uint8Array, level?: number) => Uint8Array;
+  };
+  return (input) => compress(input, ZSTD_LEVEL);
+}
+
+/** zstd as loaded by {@link loadZstd}: the compressor, or why there is none. */
+let zstd: { compress: Compressor } | { error: unknown } | undefined;
+
+/** zlib's zstd where present, else the wasm one; loaded on first use, then kept. */
+function loadZstd(): { compress: Compressor } | { error: unknown } {
+  if (zstd === undefined) {
+    const native = nodeZstd();
+    if (native !== undefined) zstd = { compress: native };
+    else {
+      try {
+        zstd = { compress: wasmZstd() };
+      } catch (error) {
+        zstd = { error };
+      }
+    }
+  }
+  return zstd;
+}
+
+/**
+ * Whether this process can write ZSTD pages. True on every supported Node
+ * with a normal install (Node's zlib zstd, else `@bokuweb/zstd-wasm`); false
+ * only when neither loads, e.g. a bundle that left out the package or its
+ * `zstd.wasm` file. The first call loads the compressor (a few ms).
  *
  * @example
  * ```ts
@@ -51,7 +159,7 @@ function nodeZstd(): Compressor | undefined {
  * ```
  */
 export function zstdAvailable(): boolean {
-  return nodeZstd() !== undefined;
+  return 'compress' in loadZstd();
 }
 
 /** The Parquet schema element of one dataset column (all columns OPTIONAL). */
@@ -156,18 +264,20 @@ function resolveOptions(options: EncodeParquetOptions): {
       `rowGroupSize must be a positive integer, got ${String(options.rowGroupSize)}`,
     );
   }
-  const zstd = nodeZstd();
   const asked = options.compression;
   if (asked !== undefined && asked !== 'ZSTD' && asked !== 'SNAPPY' && asked !== 'UNCOMPRESSED') {
     throw new ConfigError(`compression must be ZSTD, SNAPPY or UNCOMPRESSED, got ${String(asked)}`);
   }
-  if (asked === 'ZSTD' && zstd === undefined) {
+  const codec = asked ?? 'ZSTD';
+  if (codec !== 'ZSTD') return { codec, compressors: {}, rowGroupSize };
+  const loaded = loadZstd();
+  if (!('compress' in loaded)) {
     throw new ConfigError(
-      `compression ZSTD needs zlib.zstdCompressSync (Node >= 22.15); this is Node ${process.versions.node}. Use SNAPPY or leave compression unset`,
+      `compression ZSTD needs zlib.zstdCompressSync (Node >= 22.15) or the ${ZSTD_WASM_PACKAGE} package with its zstd.wasm file, and neither loads on Node ${process.versions.node}; ship ${ZSTD_WASM_PACKAGE} (mark it external when bundling) or set compression: 'SNAPPY'`,
+      { cause: loaded.error },
     );
   }
-  const codec = asked ?? (zstd === undefined ? 'SNAPPY' : 'ZSTD');
-  return { codec, compressors: zstd === undefined ? {} : { ZSTD: zstd }, rowGroupSize };
+  return { codec, compressors: { ZSTD: loaded.compress }, rowGroupSize };
 }
 
 /**
@@ -184,7 +294,9 @@ function resolveOptions(options: EncodeParquetOptions): {
  * Pages are dictionary-encoded where that at least halves a column chunk
  * (hyparquet-writer's rule: low-cardinality strings), with min/max statistics.
  *
- * @throws ConfigError on a bad option, or `compression: 'ZSTD'` on a Node without zstd.
+ * Pages are ZSTD-compressed by default (see {@link EncodeParquetOptions.compression}).
+ *
+ * @throws ConfigError on a bad option, or ZSTD (the default) when no zstd loads (see {@link zstdAvailable}).
  * @example
  * ```ts
  * const batch = logColumns(getDataset('alb'), records);
