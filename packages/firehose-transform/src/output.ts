@@ -1,12 +1,18 @@
 import type { LogRecord } from '@logpipe/core';
+import { RecordLineSerializer } from './serialize.js';
 
 /** How each LogRecord becomes one line of an `Ok` record's data. */
 export type OutputMode = 'records' | 'messages' | ((record: LogRecord) => string);
+
+/** Made on first use (no work at import time); its caches only speed it up. */
+let serializer: RecordLineSerializer | undefined;
 
 /**
  * The normalized record as one JSON line: the common columns
  * (`time` epoch ms, `id`, `dataset`, `owner`, `log_group`, `log_stream`,
  * `origin_region`, `message`) followed by the dataset's fields.
+ * Byte for byte what `JSON.stringify` of the common columns, spliced with
+ * `JSON.stringify(record.fields)`, gives (see `serialize.ts`).
  *
  * @example
  * ```ts
@@ -14,26 +20,17 @@ export type OutputMode = 'records' | 'messages' | ((record: LogRecord) => string
  * ```
  */
 export function recordLine(r: LogRecord): string {
-  const head = JSON.stringify({
-    time: r.time,
-    id: r.id,
-    dataset: r.dataset,
-    owner: r.origin.owner,
-    log_group: r.origin.logGroup,
-    log_stream: r.origin.logStream,
-    origin_region: r.origin.region ?? null,
-    message: r.message,
-  });
-  const rest = JSON.stringify(r.fields);
-  // Both are JSON objects: splice the field members after the common columns.
-  return rest.length <= 2 ? head : `${head.slice(0, -1)},${rest.slice(1)}`;
+  serializer ??= new RecordLineSerializer();
+  return serializer.line(r);
 }
 
 /** Lines of the given records in the chosen mode, each ending with `\n`. */
 export function renderLines(records: readonly LogRecord[], mode: OutputMode): string {
   let out = '';
   if (mode === 'records') {
-    for (const r of records) out += `${recordLine(r)}\n`;
+    serializer ??= new RecordLineSerializer();
+    const s = serializer;
+    for (const r of records) out += `${s.line(r)}\n`;
   } else if (mode === 'messages') {
     for (const r of records) out += r.message.endsWith('\n') ? r.message : `${r.message}\n`;
   } else {

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { gunzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.js';
+import { gunzipReference, gunzipReused } from './gunzip.js';
 
 /** True when bytes start with the gzip magic number 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -42,42 +42,37 @@ export function decodeBase64(text: string, source: string): Buffer | DecodeError
 
 /**
  * Gunzips with a cap on the output: inflating stops as soon as the cap is
- * passed, so a gzip bomb costs at most `maxBytes` of memory.
+ * passed, so a gzip bomb costs at most `maxBytes` of memory. Concatenated
+ * members are inflated one after the other; CRC32 and ISIZE of each are
+ * checked (by zlib). Uses one reused native inflate handle where this Node
+ * allows it, else `zlib.gunzipSync` (see `gunzip.ts`).
  */
 export function gunzipCapped(
   bytes: Uint8Array,
   maxBytes: number,
   source: string,
 ): Buffer | DecodeError {
-  try {
-    return gunzipSync(bytes, { maxOutputLength: maxBytes });
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') {
-      return new DecodeError(
-        'PAYLOAD_TOO_LARGE',
-        source,
-        `decompressed payload exceeds the ${maxBytes}-byte limit (maxDecompressedBytes)`,
-        { cause: err },
-      );
-    }
-    if (code === 'Z_BUF_ERROR') {
-      return new DecodeError(
-        'TRUNCATED_GZIP',
-        source,
-        `gzip stream ends early after ${bytes.length} bytes`,
-        {
-          cause: err,
-        },
-      );
-    }
+  const out = gunzipReused(bytes, maxBytes) ?? gunzipReference(bytes, maxBytes);
+  if (Buffer.isBuffer(out)) return out;
+  if (out.code === 'ERR_BUFFER_TOO_LARGE') {
     return new DecodeError(
-      'CORRUPT_GZIP',
+      'PAYLOAD_TOO_LARGE',
       source,
-      `gzip data is corrupt: ${(err as Error).message ?? String(err)}`,
-      { cause: err },
+      `decompressed payload exceeds the ${maxBytes}-byte limit (maxDecompressedBytes)`,
+      { cause: out },
     );
   }
+  if (out.code === 'Z_BUF_ERROR') {
+    return new DecodeError(
+      'TRUNCATED_GZIP',
+      source,
+      `gzip stream ends early after ${bytes.length} bytes`,
+      { cause: out },
+    );
+  }
+  return new DecodeError('CORRUPT_GZIP', source, `gzip data is corrupt: ${out.message}`, {
+    cause: out,
+  });
 }
 
 /** UTF-8 bytes to text; invalid UTF-8 is an error (CloudWatch Logs only carries valid UTF-8). */

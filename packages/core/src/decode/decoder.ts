@@ -167,7 +167,15 @@ class Decoder implements CwlDecoder {
   }
 }
 
-function tooLarge(source: string, size: number, max: number): DecodeError {
+/**
+ * The error for a payload of `size` bytes over the cap. Internal (decodeInput uses it too).
+ *
+ * @example
+ * ```ts
+ * tooLarge('stdin:3', 20_000_000, 16_777_216).code; // 'PAYLOAD_TOO_LARGE'
+ * ```
+ */
+export function tooLarge(source: string, size: number, max: number): DecodeError {
   return new DecodeError(
     'PAYLOAD_TOO_LARGE',
     source,
@@ -196,6 +204,26 @@ function parseEnvelope(
       ),
     );
   }
+  return envelopeResult(parsed, source, decompressedBytes, payloadBytes);
+}
+
+/**
+ * The result for a JSON value already parsed from a payload's text: the
+ * envelope when it is one, else INVALID_ENVELOPE. Internal: `decodeInput`
+ * uses it for documents it has parsed itself, so that no envelope is parsed twice.
+ *
+ * @example
+ * ```ts
+ * const size = Buffer.byteLength(line);
+ * const r = envelopeResult(JSON.parse(line), 'stdin:3', size, size);
+ * ```
+ */
+export function envelopeResult(
+  parsed: unknown,
+  source: string,
+  decompressedBytes: number,
+  payloadBytes: number,
+): DecodeResult {
   const problem = envelopeProblem(parsed);
   if (problem !== undefined) {
     return failed(

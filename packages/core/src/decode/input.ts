@@ -8,6 +8,8 @@ import {
   createDecoder,
   type DecodedPayload,
   type DecoderOptions,
+  envelopeResult,
+  tooLarge,
 } from './decoder.js';
 import { decodeRecordData } from './record-data.js';
 
@@ -180,7 +182,10 @@ class InputReader {
     }
     if ('messageType' in doc) {
       this.form('cwl-payload');
-      this.push(this.decoder.json(text, source), source);
+      // `doc` is JSON.parse(text): validate it as decoder.json(text) would, without parsing again.
+      const size = Buffer.byteLength(text, 'utf8');
+      if (size > this.maxBytes) this.error(tooLarge(source, size, this.maxBytes));
+      else this.push(envelopeResult(doc, source, size, size), source);
       return;
     }
     if (isObj(doc.awslogs)) {

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createDecoder } from '../../../src/decode/decoder.js';
 import { decodeInput } from '../../../src/decode/input.js';
 import {
   gzipEnvelope,
@@ -7,6 +8,7 @@ import {
   toFirehoseEvent,
   toKinesisEvent,
 } from '../../../src/generator/encode.js';
+import { generateWorkload } from '../../../src/generator/workload.js';
 import { fixture, fixtureBytes } from '../../fixtures.js';
 
 const data = JSON.parse(fixture('cwl-data-message.json'));
@@ -120,5 +122,47 @@ describe('decodeInput detects the form of a captured input', () => {
     expect(utf.units[0]?.kind === 'error' && utf.units[0].error.code).toBe('INVALID_UTF8');
     const env = decodeInput(Buffer.from('{"messageType":"DATA_MESSAGE"}'), { name: 'e' });
     expect(env.units[0]?.kind === 'error' && env.units[0].error.code).toBe('INVALID_ENVELOPE');
+  });
+});
+
+describe('decodeInput parses each envelope document once', () => {
+  const envelopes = [...generateWorkload({ events: 300, seed: 3, eventsPerPayload: [1, 40] })].map(
+    (p) => p.envelope,
+  );
+  const texts = envelopes.map((e) => JSON.stringify(e));
+  const decoder = createDecoder();
+
+  it('gives, for NDJSON and JSON arrays of envelopes, what decoder.json gives for each text', () => {
+    for (const input of [texts.join('\n'), `[${texts.join(',')}]`]) {
+      const { units } = decodeInput(Buffer.from(input), { name: 'in' });
+      expect(units).toHaveLength(texts.length);
+      units.forEach((u, i) => {
+        const r = decoder.json(texts[i]!, 'x');
+        expect(r.ok && u.kind === 'payload').toBe(true);
+        if (r.ok && u.kind === 'payload') expect(u.decoded).toEqual(r.value);
+      });
+    }
+  });
+
+  it('calls JSON.parse once per NDJSON line', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      decodeInput(Buffer.from(texts.join('\n')), { name: 'in' });
+      expect(parse).toHaveBeenCalledTimes(texts.length + 1); // + the whole text, tried first
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('still refuses an invalid envelope and one over the cap', () => {
+    const bad = JSON.stringify({ messageType: 'DATA_MESSAGE', owner: 1 });
+    const [u1] = decodeInput(Buffer.from(`${bad}\n`), { name: 'in' }).units;
+    expect(u1?.kind === 'error' && u1.error.code).toBe('INVALID_ENVELOPE');
+    const [u2] = decodeInput(Buffer.from(`${texts[0]}\n`), {
+      name: 'in',
+      maxDecompressedBytes: 100,
+    }).units;
+    expect(u2?.kind === 'error' && u2.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(u2?.source).toBe('in');
   });
 });

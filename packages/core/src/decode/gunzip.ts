@@ -1,0 +1,235 @@
+/**
+ * Gunzip with a cap on the output, tuned for many small payloads.
+ *
+ * Two implementations that must give the same bytes and the same errors
+ * (a property test holds them to it):
+ * - {@link gunzipReference}: `zlib.gunzipSync`, public API only, a fresh
+ *   inflate stream per call.
+ * - {@link gunzipReused}: one native inflate handle of `node:zlib`, created on
+ *   first use and reset between payloads, driven directly through its
+ *   synchronous `writeSync`, so a payload costs no stream construction and no
+ *   inflate state allocation. It relies on node:zlib internals (`_handle`,
+ *   `_writeState`, `handle.writeSync/reset/onerror`, unchanged since Node 12);
+ *   it checks them and runs a self-test when first created, and when anything
+ *   is off it is not used (`gunzipCapped` then uses the reference).
+ *
+ * Both size the output from the gzip trailer (ISIZE), so a payload inflates
+ * into one buffer instead of 16 KiB chunks joined at the end. Measured in
+ * `bench/gunzip.mjs`; figures in the package README ("Hot path: gunzip").
+ */
+import { constants, Gunzip, gunzipSync, gzipSync } from 'node:zlib';
+
+/** zlib's `Z_MIN_CHUNK`: the smallest output chunk node:zlib accepts. */
+const MIN_CHUNK = 64;
+/** DEFLATE cannot expand data more than ~1032:1; an ISIZE above that is a lie. */
+const MAX_DEFLATE_RATIO = 1032;
+/** Largest output buffer allocated before any output exists; more grows by doubling. */
+const MAX_FIRST_ALLOCATION = 16 * 1024 * 1024;
+
+/** Why a gunzip failed, with the code node:zlib uses for it. */
+export interface GunzipFailure extends Error {
+  /** `ERR_BUFFER_TOO_LARGE` (cap passed), `Z_BUF_ERROR` (input ends early), or another `Z_*` code. */
+  code: string;
+}
+
+function failure(message: string, code: string, errno?: number): GunzipFailure {
+  return Object.assign(new Error(message), { code, errno });
+}
+
+function tooLarge(maxBytes: number): GunzipFailure {
+  return failure(`Cannot create a Buffer larger than ${maxBytes} bytes`, 'ERR_BUFFER_TOO_LARGE');
+}
+
+/**
+ * Size of the first output buffer: the ISIZE trailer of a gzip stream (the
+ * size of its last member mod 2^32) plus one, so that a single-member payload
+ * inflates in one call and its end is seen without a second one. ISIZE is
+ * untrusted: it is clamped to what DEFLATE can produce from this input, to the
+ * cap + 1 and to {@link MAX_FIRST_ALLOCATION}.
+ *
+ * @example
+ * ```ts
+ * outputSizeHint(gzipSync('hello'), 16 * 1024 * 1024); // 64 (the minimum chunk; ISIZE 5 + 1)
+ * ```
+ */
+export function outputSizeHint(bytes: Uint8Array, maxBytes: number): number {
+  const n = bytes.length;
+  let size = MIN_CHUNK;
+  if (n >= 18) {
+    const isize =
+      ((bytes[n - 4] as number) |
+        ((bytes[n - 3] as number) << 8) |
+        ((bytes[n - 2] as number) << 16) |
+        ((bytes[n - 1] as number) << 24)) >>>
+      0;
+    size = Math.min(isize, n * MAX_DEFLATE_RATIO) + 1;
+  }
+  return Math.max(MIN_CHUNK, Math.min(size, maxBytes + 1, MAX_FIRST_ALLOCATION));
+}
+
+/**
+ * The reference gunzip: `zlib.gunzipSync` with `maxOutputLength`. Inflating
+ * stops as soon as the cap is passed. Never throws: returns the failure.
+ *
+ * @example
+ * ```ts
+ * const out = gunzipReference(bytes, 16 * 1024 * 1024);
+ * if (!Buffer.isBuffer(out)) console.error(out.code); // e.g. Z_BUF_ERROR: truncated
+ * ```
+ */
+export function gunzipReference(bytes: Uint8Array, maxBytes: number): Buffer | GunzipFailure {
+  try {
+    return gunzipSync(bytes, {
+      maxOutputLength: maxBytes,
+      chunkSize: outputSizeHint(bytes, maxBytes),
+    });
+  } catch (err) {
+    const e = err as Partial<GunzipFailure>;
+    return failure(e.message ?? String(err), typeof e.code === 'string' ? e.code : 'Z_DATA_ERROR');
+  }
+}
+
+/** The parts of node:zlib's native handle this file drives (internal API). */
+interface NativeZlibHandle {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inOffset: number,
+    inLength: number,
+    output: Uint8Array,
+    outOffset: number,
+    outLength: number,
+  ): void;
+  reset(): void;
+  onerror: (message: string, errno: number, code: string) => void;
+}
+
+/** One native gunzip handle, reset and reused for every payload. */
+class ReusedGunzip {
+  private readonly handle: NativeZlibHandle;
+  /** `[availOutAfter, availInAfter]`, written by the handle after each `writeSync`. */
+  private readonly state: Uint32Array;
+  /** The error the handle reported during the current `writeSync`, if any. */
+  private error: GunzipFailure | undefined = undefined;
+  /** Keeps the stream that owns the handle alive as long as the handle. */
+  readonly owner: object;
+
+  private constructor(owner: object, handle: NativeZlibHandle, state: Uint32Array) {
+    this.owner = owner;
+    this.handle = handle;
+    this.state = state;
+    // Replaces node's handler, which destroys the stream (and closes the handle)
+    // on the first error; a reset makes the handle usable again.
+    handle.onerror = (message, errno, code) => {
+      this.error = failure(message, code, errno);
+    };
+  }
+
+  /** A reusable handle, or undefined when this Node's zlib internals are not as expected. */
+  static create(): ReusedGunzip | undefined {
+    try {
+      const stream = new Gunzip() as unknown as { _handle?: unknown; _writeState?: unknown };
+      const handle = stream._handle as Partial<NativeZlibHandle> | undefined;
+      const state = stream._writeState;
+      if (
+        typeof handle?.writeSync !== 'function' ||
+        typeof handle.reset !== 'function' ||
+        typeof handle.onerror !== 'function' ||
+        !(state instanceof Uint32Array) ||
+        state.length < 2
+      ) {
+        return undefined;
+      }
+      const reused = new ReusedGunzip(stream, handle as NativeZlibHandle, state);
+      return reused.selfTest() ? reused : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Inflates known data, then a truncated copy, then the data again: output, error, recovery. */
+  private selfTest(): boolean {
+    const text = 'logpipe gunzip self-test '.repeat(40);
+    const gz = gzipSync(text);
+    const first = this.inflate(gz, 1 << 20);
+    const cut = this.inflate(gz.subarray(0, gz.length - 12), 1 << 20);
+    const again = this.inflate(gz, 1 << 20);
+    return (
+      Buffer.isBuffer(first) &&
+      first.toString('latin1') === text &&
+      !Buffer.isBuffer(cut) &&
+      cut.code === 'Z_BUF_ERROR' &&
+      Buffer.isBuffer(again) &&
+      again.equals(first)
+    );
+  }
+
+  inflate(bytes: Uint8Array, maxBytes: number): Buffer | GunzipFailure {
+    const handle = this.handle;
+    const state = this.state;
+    let out = Buffer.allocUnsafe(outputSizeHint(bytes, maxBytes));
+    let outOffset = 0;
+    let inOffset = 0;
+    let inLength = bytes.length;
+    let total = 0;
+    let full: Buffer[] | undefined;
+    this.error = undefined;
+    try {
+      for (;;) {
+        const outLength = out.length - outOffset;
+        handle.writeSync(constants.Z_FINISH, bytes, inOffset, inLength, out, outOffset, outLength);
+        if (this.error !== undefined) return this.error;
+        const outLeft = state[0] as number;
+        const inLeft = state[1] as number;
+        inOffset += inLength - inLeft;
+        inLength = inLeft;
+        const produced = outLength - outLeft;
+        outOffset += produced;
+        total += produced;
+        if (total > maxBytes) return tooLarge(maxBytes);
+        // Output space left over: the stream ended (or only padding is left).
+        if (outLeft !== 0) break;
+        // Out of space with more to come: keep this buffer, continue in one twice as large.
+        if (full === undefined) full = [];
+        full.push(out);
+        out = Buffer.allocUnsafe(
+          Math.max(MIN_CHUNK, Math.min(out.length * 2, maxBytes + 1 - total)),
+        );
+        outOffset = 0;
+      }
+    } finally {
+      handle.reset();
+    }
+    if (full === undefined) return out.subarray(0, outOffset);
+    full.push(out.subarray(0, outOffset));
+    return Buffer.concat(full, total);
+  }
+}
+
+/** undefined: not created yet; null: unavailable on this Node. */
+let shared: ReusedGunzip | null | undefined;
+
+/**
+ * Gunzips through one reused native handle (see the file comment). Returns
+ * `undefined` when that handle cannot be used on this Node; the caller then
+ * uses {@link gunzipReference}. Never throws.
+ *
+ * @example
+ * ```ts
+ * const out = gunzipReused(bytes, maxBytes) ?? gunzipReference(bytes, maxBytes);
+ * ```
+ */
+export function gunzipReused(
+  bytes: Uint8Array,
+  maxBytes: number,
+): Buffer | GunzipFailure | undefined {
+  if (shared === undefined) shared = ReusedGunzip.create() ?? null;
+  if (shared === null) return undefined;
+  try {
+    return shared.inflate(bytes, maxBytes);
+  } catch {
+    // Internals changed under us in a way the self-test did not catch: stop using them.
+    shared = null;
+    return undefined;
+  }
+}
