@@ -1,5 +1,13 @@
-// Shared measuring helpers: each variant runs `rounds` times over the same
-// input; the median round is reported. No variant sees another's output.
+// Shared measuring helpers. Each variant runs `rounds` times over the same input after a
+// warm-up; medians and spread are taken over the rounds. No variant sees another's output.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The benchmarks folder. */
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+/** Generated inputs reused across runs (gitignored). */
+export const CACHE_DIR = join(BENCH_DIR, '.cache');
 
 /** Runs fn `rounds` times (after one warm-up) and returns the median seconds. */
 export function medianSeconds(fn, rounds = 7) {
@@ -14,9 +22,121 @@ export function medianSeconds(fn, rounds = 7) {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * Times `fn` (sync or async) `rounds` times after `warmup` untimed calls, with a GC before
+ * each timed call when the process runs with --expose-gc. Returns the wall-clock seconds of
+ * each round and the process CPU seconds (user + system, all threads) of each round: on a
+ * machine shared with other work the CPU time moves much less than the wall time.
+ */
+export async function timeRounds(fn, { rounds, warmup = 1 }) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const wall = [];
+  const cpu = [];
+  for (let i = 0; i < rounds; i++) {
+    globalThis.gc?.();
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    await fn();
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  return { wall, cpu };
+}
+
+function quantile(sorted, q) {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Median, min, max and quartiles of a list of samples. */
+export function summarize(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  return {
+    n: s.length,
+    median: quantile(s, 0.5),
+    min: s[0] ?? Number.NaN,
+    max: s[s.length - 1] ?? Number.NaN,
+    q1: quantile(s, 0.25),
+    q3: quantile(s, 0.75),
+  };
+}
+
+/** Peak resident set size of this process so far, MB (getrusage maxrss). */
+export function peakRssMB() {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 export function fmt(n, digits = 1) {
+  if (n === undefined || n === null || Number.isNaN(n)) return '–';
   return n.toLocaleString('en-US', {
     maximumFractionDigits: digits,
     minimumFractionDigits: digits,
   });
+}
+
+/** A number with about three significant digits, thousands separated. */
+export function fmtSig(n) {
+  if (n === undefined || n === null || Number.isNaN(n)) return '–';
+  const a = Math.abs(n);
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  return fmt(n, digits);
+}
+
+/**
+ * Buffers framed as [u32 length][bytes]… in one file: the on-disk form of generated
+ * payload lists in the cache.
+ */
+export function packBuffers(list) {
+  let total = 0;
+  for (const b of list) total += 4 + b.length;
+  const out = Buffer.allocUnsafe(total);
+  let o = 0;
+  for (const b of list) {
+    out.writeUInt32LE(b.length, o);
+    o += 4;
+    out.set(b, o);
+    o += b.length;
+  }
+  return out;
+}
+
+export function unpackBuffers(buf) {
+  const list = [];
+  let o = 0;
+  while (o < buf.length) {
+    const n = buf.readUInt32LE(o);
+    o += 4;
+    list.push(buf.subarray(o, o + n));
+    o += n;
+  }
+  return list;
+}
+
+/**
+ * A generated input cached under .cache/<key>: `build()` returns { buffers, meta } once;
+ * later calls (in any process) read the file. Keys must change when the input changes.
+ */
+export function cachedBuffers(key, build) {
+  const bin = join(CACHE_DIR, `${key}.bin`);
+  const json = join(CACHE_DIR, `${key}.json`);
+  if (existsSync(bin) && existsSync(json)) {
+    return {
+      buffers: unpackBuffers(readFileSync(bin)),
+      meta: JSON.parse(readFileSync(json, 'utf8')),
+    };
+  }
+  const { buffers, meta } = build();
+  mkdirSync(CACHE_DIR, { recursive: true });
+  // Written under names of this process and renamed, so that neither an interrupted run nor
+  // two runs at once (pnpm bench and a test) leave a half-written file.
+  const tmp = `.${process.pid}.tmp`;
+  writeFileSync(`${bin}${tmp}`, packBuffers(buffers));
+  writeFileSync(`${json}${tmp}`, JSON.stringify(meta));
+  renameSync(`${bin}${tmp}`, bin);
+  renameSync(`${json}${tmp}`, json);
+  return { buffers, meta };
 }

@@ -257,6 +257,24 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
       );
       setExit(r.exitCode);
     });
+  program
+    .command('bench')
+    .description(
+      'run the benchmarks of a logpipe source checkout (benchmarks/run.mjs, against the built packages) with a progress bar; writes latest.md, latest.json and SVG charts',
+    )
+    .argument('[scenarios...]', 'decode, firehose, pool, parquet, timestream, query (default: all)')
+    .option('--quick', 'tiny inputs, few rounds: a smoke run (its figures mean nothing)')
+    .option('--out <dir>', 'where the report goes (default: benchmarks/results)')
+    .option(
+      '--repo <dir>',
+      'the logpipe source checkout (default: found from the working directory)',
+    )
+    .action(async (scenarios: string[], opts: { quick?: boolean; out?: string; repo?: string }) => {
+      // Loaded on demand: the other commands do not pay for the progress bar.
+      const { runBench } = await import('./commands/bench.js');
+      const r = await runBench({ ...opts, scenarios }, io);
+      setExit(r.exitCode);
+    });
   return program;
 }
 

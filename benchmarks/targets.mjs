@@ -1,0 +1,115 @@
+// The issue's targets, evaluated on the figures of one run, and the summary tables.
+import { fmt } from './lib.mjs';
+
+/**
+ * [{ id, target, value, met, note }]; met is true/false, or undefined when the scenario that
+ * measures it did not run.
+ */
+export function evaluateTargets(reports, { quick }) {
+  const out = [];
+  const suffix = quick ? ' (quick run: not meaningful)' : '';
+
+  const mixed = reports.decode?.summary?.mixed;
+  {
+    const ratio = mixed ? mixed.full.mbPerSec / mixed.floor.mbPerSec : undefined;
+    const cpu = mixed ? mixed.floor.cpuSeconds / mixed.full.cpuSeconds : undefined;
+    out.push({
+      id: 'decode-vs-floor',
+      target: 'decode + classify + parse ≥ 60 % of the decode floor on mixed traffic',
+      value:
+        ratio === undefined
+          ? 'not measured'
+          : `${fmt(ratio * 100, 0)} % (on CPU time: ${fmt(cpu * 100, 0)} %)`,
+      met: ratio === undefined ? undefined : ratio >= 0.6,
+      note: ratio === undefined ? '' : suffix,
+    });
+  }
+
+  const fh = reports.firehose?.summary;
+  const sizes = fh ? Object.keys(fh) : [];
+  /** [size, wall-clock ratio a/b of events/s, the same on CPU time] per batch size. */
+  const compare = (a, b) =>
+    sizes.map((s) => [
+      s,
+      fh[s][a].eventsPerSec / fh[s][b].eventsPerSec,
+      fh[s][b].cpuSeconds / fh[s][a].cpuSeconds,
+    ]);
+  {
+    const ratios = compare('messages', 'blueprint');
+    out.push({
+      id: 'messages-vs-blueprint',
+      target: 'messages-only Firehose mode ≥ 1.4× the blueprint-equivalent, one thread',
+      value:
+        ratios.length === 0
+          ? 'not measured'
+          : ratios.map(([s, r, c]) => `${s}: ${fmt(r, 2)}× (CPU time: ${fmt(c, 2)}×)`).join(', '),
+      met: ratios.length === 0 ? undefined : ratios.every(([, r]) => r >= 1.4),
+      note: ratios.length === 0 ? '' : suffix,
+    });
+  }
+
+  {
+    const pool = reports.pool;
+    const t =
+      pool?.summary?.targets?.find?.((x) => x.id === 'pool-2-workers') ??
+      pool?.summary?.targets?.[0];
+    out.push({
+      id: 'pool-2-workers',
+      target: '2 workers ≥ 1.7× one thread for batches of 1 MB and more',
+      value: t ? String(t.value) : 'not measured',
+      met: t ? Boolean(t.met) : undefined,
+      note: t
+        ? `${t.note ?? ''}${suffix}`
+        : pool?.missing
+          ? 'benchmarks/scenarios/pool.mjs does not exist yet (the worker pool is being written)'
+          : pool?.skipped
+            ? `pool scenario ${pool.skipped}`
+            : pool
+              ? 'the pool scenario reported no target figure'
+              : 'pool scenario not run',
+    });
+  }
+
+  {
+    const ratios = compare('records', 'powertools');
+    out.push({
+      id: 'normalized-vs-powertools',
+      target:
+        "normalized Firehose mode faster per event than the Powertools parser's envelope decoding",
+      value:
+        ratios.length === 0
+          ? 'not measured'
+          : ratios
+              .map(
+                ([s, r, c]) => `${s}: ${fmt(r, 2)}× Powertools' events/s (CPU time: ${fmt(c, 2)}×)`,
+              )
+              .join(', '),
+      met: ratios.length === 0 ? undefined : ratios.every(([, r]) => r > 1),
+      note: ratios.length === 0 ? '' : suffix,
+    });
+  }
+  return out;
+}
+
+export function targetTable(targets) {
+  const mark = (m) => (m === undefined ? '– not measured' : m ? '✅ met' : '❌ missed');
+  return [
+    '| target | measured | result |',
+    '|---|---|---|',
+    ...targets.map(
+      (t) => `| ${t.target} | ${t.value} | ${mark(t.met)}${t.note ? ` ${t.note.trim()}` : ''} |`,
+    ),
+  ].join('\n');
+}
+
+/** The peers side by side: each scenario's headline rows. */
+export function headlineTable(reports) {
+  const rows = [];
+  for (const r of Object.values(reports)) for (const h of r?.headline ?? []) rows.push(h);
+  if (rows.length === 0) return '';
+  return [
+    '| comparison | logpipe | peer / reference | ratio |',
+    '|---|---:|---:|---:|',
+    ...rows.map((h) => `| ${h.what} | ${h.ours} | ${h.peer} | ${h.ratio} |`),
+  ].join('\n');
+}
