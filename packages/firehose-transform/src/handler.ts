@@ -274,7 +274,14 @@ class Transform {
       );
       let okRecord: FirehoseTransformationResultRecord | undefined;
       if (data.length > this.maxRecord) {
-        if (main.idx.length === 1) {
+        if (main.idx.length === 1 && parts.length > 0) {
+          // The payload also holds events of other partitions: they must not go to the
+          // error output with it. Everything goes back as smaller payloads, this event
+          // alone in its own (a later round marks that one ProcessingFailed by itself).
+          parts.push({
+            events: [envelope.logEvents[main.idx[0] as number] as CwlEnvelope['logEvents'][number]],
+          });
+        } else if (main.idx.length === 1) {
           increment(s.errors, 'EVENT_TOO_LARGE');
           this.log(
             JSON.stringify({
@@ -288,12 +295,13 @@ class Transform {
           );
           out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
           continue;
+        } else {
+          const events = main.idx.map(
+            (k) => envelope.logEvents[k] as CwlEnvelope['logEvents'][number],
+          );
+          const half = events.length >> 1;
+          parts.push({ events: events.slice(0, half) }, { events: events.slice(half) });
         }
-        const events = main.idx.map(
-          (k) => envelope.logEvents[k] as CwlEnvelope['logEvents'][number],
-        );
-        const half = events.length >> 1;
-        parts.push({ events: events.slice(0, half) }, { events: events.slice(half) });
       } else {
         const metadata = main.keys === undefined ? undefined : { partitionKeys: main.keys };
         const skeleton =

@@ -245,7 +245,9 @@ describe('conservation: every event ends in exactly one Ok output, or its record
           expect(t.ok.size).toBe(ids.length - oversizedIds.size);
         },
       ),
-      { numRuns: 25 },
+      // [18, 218, 2]: a payload whose largest partition group is one oversized event, with
+      // events of other partitions beside it (they once went to the error output with it).
+      { numRuns: 25, examples: [[18, 218, 2]] },
     );
   });
 
