@@ -120,5 +120,26 @@ export {
   parseVpcFlowFormat,
   VPC_FLOW_DEFAULT_FORMAT,
 } from './parsers/vpc-flow.js';
+export type { WorkerPoolErrorCode } from './pool/errors.js';
+export { WorkerPoolError } from './pool/errors.js';
+export type { LineMode } from './pool/lines.js';
+export type { PoolInput } from './pool/pack.js';
+export type {
+  BatchOptions,
+  PoolResult,
+  RenderedPart,
+  RenderedPayload,
+  RenderOptions,
+  WorkerPool,
+  WorkerPoolOptions,
+  WorkerPoolStats,
+} from './pool/pool.js';
+export {
+  createWorkerPool,
+  DEFAULT_INLINE_BELOW_BYTES,
+  DEFAULT_MAX_QUEUE,
+  DEFAULT_MIN_CHUNK_BYTES,
+} from './pool/pool.js';
+export type { LinePartition, PooledPayload } from './pool/task.js';
 export type { ProcessedPayload, ProcessOptions } from './process.js';
 export { processEnvelope } from './process.js';

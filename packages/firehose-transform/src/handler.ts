@@ -11,8 +11,12 @@ import {
   createDecoder,
   type DecoderOptions,
   type LogRecord,
+  type PoolInput,
+  type PoolResult,
   partitionOf,
   processEnvelope,
+  type RenderedPayload,
+  type WorkerPool,
 } from '@logpipe/core';
 import type {
   FirehoseTransformationEvent,
@@ -61,6 +65,15 @@ export interface TransformOptions {
   logger?: ((line: string) => void) | undefined;
   /** When set, the summary is also printed as an EMF document in this namespace. */
   emfNamespace?: string | undefined;
+  /**
+   * A worker pool (`createWorkerPool` of `@logpipe/core`) that decodes, parses and
+   * renders the lines of large batches on worker threads; small batches stay on
+   * this thread. The response is the same with or without it. Classifier and
+   * decoder options are the pool's (set them there, not here). Needs `output`
+   * `records` or `messages`, no `filter` and no `partitionKeys` function (these
+   * need record objects on this thread). The handler never closes the pool.
+   */
+  pool?: WorkerPool | undefined;
 }
 
 /** Counts of one invocation, as printed in the summary line. */
@@ -128,6 +141,7 @@ class Transform {
   private readonly budget: number;
   private readonly maxRecord: number;
   private readonly log: (line: string) => void;
+  private readonly pool: WorkerPool | undefined;
 
   constructor(private readonly options: TransformOptions) {
     const mode = options.output ?? 'records';
@@ -153,9 +167,109 @@ class Transform {
     ) {
       throw new ConfigError('partitionKeys must be false or a function');
     }
-    this.decoder = createDecoder(options.decoder);
-    this.classifier = createClassifier(options.classifier);
+    this.pool = options.pool;
+    if (this.pool !== undefined) {
+      if (options.classifier !== undefined || options.decoder !== undefined) {
+        throw new ConfigError(
+          'with a pool, set classifier and decoder options on the pool (createWorkerPool), not on the handler',
+        );
+      }
+      if (
+        typeof mode === 'function' ||
+        options.filter !== undefined ||
+        typeof options.partitionKeys === 'function'
+      ) {
+        throw new ConfigError(
+          'a pool cannot be combined with an output function, a filter or a partitionKeys function (they need record objects on this thread)',
+        );
+      }
+    }
+    const processing = this.pool?.processing;
+    this.decoder = createDecoder(processing?.decoder ?? options.decoder);
+    this.classifier = createClassifier(processing?.classifier ?? options.classifier);
     this.log = options.logger ?? ((line) => console.log(line));
+  }
+
+  /**
+   * The batch rendered by the pool, per input record (undefined where a record is
+   * left to the inline path), or undefined when the pool could not take it.
+   */
+  private async pooled(
+    event: FirehoseTransformationEvent,
+    pool: WorkerPool,
+  ): Promise<Array<PoolResult<RenderedPayload> | undefined> | undefined> {
+    const inputs: PoolInput[] = [];
+    const index: number[] = [];
+    event.records.forEach((rec, i) => {
+      // Anything but a record with string data takes the inline path (and its errors).
+      if (typeof rec === 'object' && rec !== null && typeof rec.data === 'string') {
+        inputs.push({ data: rec.data, source: `recordId ${String(rec.recordId)}` });
+        index.push(i);
+      }
+    });
+    let results: Array<PoolResult<RenderedPayload>>;
+    try {
+      results = await pool.renderBatch(inputs, {
+        region: event.region,
+        lines: this.output as 'records' | 'messages',
+        partition: this.options.partitionKeys !== false,
+      });
+    } catch (err) {
+      this.log(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'worker pool did not take the batch; processing it on this thread',
+          code: (err as { code?: unknown }).code,
+          error: (err as Error).message,
+        }),
+      );
+      return undefined;
+    }
+    const out = new Array<PoolResult<RenderedPayload> | undefined>(event.records.length);
+    index.forEach((at, k) => {
+      out[at] = results[k];
+    });
+    return out;
+  }
+
+  /**
+   * An Ok record carrying `data`, when it fits what is left of the response budget.
+   * Otherwise the whole payload is queued for re-ingest (ProcessingFailed until it
+   * is) and the result is undefined.
+   */
+  private placeOk(
+    rec: FirehoseTransformationEventRecord,
+    i: number,
+    data: Buffer,
+    keys: Record<string, string> | undefined,
+    remaining: number,
+    out: FirehoseTransformationResultRecord[],
+    pending: Pending[],
+    s: TransformSummary,
+  ): { okRecord: FirehoseTransformationResultRecord; remaining: number } | undefined {
+    const metadata = keys === undefined ? undefined : { partitionKeys: keys };
+    const skeleton =
+      JSON.stringify({ recordId: rec.recordId, result: 'Ok', data: '', metadata }).length + 1;
+    const size = skeleton + base64Length(data.length) - minimalRecordBytes(rec.recordId);
+    if (size > remaining) {
+      // Does not fit in this response: the whole original payload goes back.
+      pending.push({
+        index: i,
+        entries: [this.entry(rec, Buffer.from(rec.data, 'base64'))],
+        onSuccess: { recordId: rec.recordId, result: 'Dropped', data: '' },
+        okEvents: 0,
+      });
+      s.reingestedRecords++;
+      out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+      return undefined;
+    }
+    const okRecord: FirehoseTransformationResultRecord = {
+      recordId: rec.recordId,
+      result: 'Ok',
+      data: data.toString('base64'),
+    };
+    if (metadata !== undefined) okRecord.metadata = metadata;
+    return { okRecord, remaining: remaining - size };
   }
 
   private keysOf(r: LogRecord): Record<string, string> {
@@ -199,10 +313,64 @@ class Transform {
     // rest on Ok data.
     let remaining = this.budget - 16;
     for (const rec of event.records) remaining -= minimalRecordBytes(String(rec.recordId));
+    const pooled = this.pool === undefined ? undefined : await this.pooled(event, this.pool);
 
     for (let i = 0; i < event.records.length; i++) {
       const rec = event.records[i] as FirehoseTransformationEventRecord;
       s.bytesIn += typeof rec.data === 'string' ? (rec.data.length * 3) >> 2 : 0;
+      // The pool's result, where it settles the record the way the code below would:
+      // an error, a CONTROL_MESSAGE, or one partition that fits a record. The rest
+      // (payloads to split and re-ingest, unexpected failures) takes the inline path.
+      const p = pooled?.[i];
+      if (p !== undefined && !p.ok && p.error.code !== 'RECORD_FAILED') {
+        increment(s.errors, p.error.code);
+        this.log(
+          JSON.stringify({
+            level: 'error',
+            msg: 'record failed to decode',
+            recordId: rec.recordId,
+            code: p.error.code,
+            error: p.error.message,
+          }),
+        );
+        out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+        continue;
+      }
+      if (p?.ok === true) {
+        const v = p.value;
+        const part = v.parts[0];
+        if (v.control) {
+          increment(s.dropReasons, 'control_message');
+          out[i] = { recordId: rec.recordId, result: 'Dropped', data: '' };
+          continue;
+        }
+        if (v.events === 0) {
+          out[i] = { recordId: rec.recordId, result: 'Dropped', data: '' };
+          continue;
+        }
+        if (v.parts.length === 1 && part !== undefined && part.data.length <= this.maxRecord) {
+          s.eventsIn += v.events;
+          const at = part.partition;
+          const keys =
+            at === undefined
+              ? undefined
+              : {
+                  dataset: at.dataset,
+                  account: at.owner,
+                  year: at.year,
+                  month: at.month,
+                  day: at.day,
+                  hour: at.hour,
+                };
+          const placed = this.placeOk(rec, i, part.data, keys, remaining, out, pending, s);
+          if (placed !== undefined) {
+            remaining = placed.remaining;
+            out[i] = placed.okRecord;
+            s.eventsOut += part.events;
+          }
+          continue;
+        }
+      }
       const decoded = this.decoder.firehoseRecord(rec);
       if (!decoded.ok) {
         increment(s.errors, decoded.error.code);
@@ -303,25 +471,10 @@ class Transform {
           parts.push({ events: events.slice(0, half) }, { events: events.slice(half) });
         }
       } else {
-        const metadata = main.keys === undefined ? undefined : { partitionKeys: main.keys };
-        const skeleton =
-          JSON.stringify({ recordId: rec.recordId, result: 'Ok', data: '', metadata }).length + 1;
-        const size = skeleton + base64Length(data.length) - minimalRecordBytes(rec.recordId);
-        if (size > remaining) {
-          // Does not fit in this response: the whole original payload goes back.
-          pending.push({
-            index: i,
-            entries: [this.entry(rec, Buffer.from(rec.data, 'base64'))],
-            onSuccess: { recordId: rec.recordId, result: 'Dropped', data: '' },
-            okEvents: 0,
-          });
-          s.reingestedRecords++;
-          out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
-          continue;
-        }
-        remaining -= size;
-        okRecord = { recordId: rec.recordId, result: 'Ok', data: data.toString('base64') };
-        if (metadata !== undefined) okRecord.metadata = metadata;
+        const placed = this.placeOk(rec, i, data, main.keys, remaining, out, pending, s);
+        if (placed === undefined) continue;
+        remaining = placed.remaining;
+        okRecord = placed.okRecord;
       }
 
       if (parts.length === 0) {

@@ -1,0 +1,319 @@
+/**
+ * The unit of work, run the same way by a worker thread and inline: decode,
+ * classify and parse every input of a packed chunk, and answer per input with
+ * its result or its error. Never throws for one input's sake.
+ */
+import type { Classifier } from '../classify.js';
+import type { CwlDecoder, DecodeResult } from '../decode/decoder.js';
+import { DecodeError, type DecodeErrorCode } from '../errors.js';
+import { partitionOf } from '../layout.js';
+import type { LogRecord, MetricRecord } from '../model.js';
+import { processEnvelope } from '../process.js';
+import { WorkerPoolError } from './errors.js';
+import { type LineMode, messageLine, originFragment, recordJsonLine } from './lines.js';
+import { type PackedInputs, unpackInputs } from './pack.js';
+
+/** What a task returns per input: records (structured clone) or NDJSON lines (bytes). */
+export const TASK_RECORDS = 0;
+export const TASK_LINES = 1;
+
+/** A chunk of a batch as posted to a worker (the buffer is transferred). */
+export interface TaskMessage extends PackedInputs {
+  sources: string[];
+  kind: typeof TASK_RECORDS | typeof TASK_LINES;
+  lines: LineMode;
+  /** Lines only: group each payload's lines by dataset, account and hour. */
+  partition: boolean;
+  region: string | undefined;
+}
+
+/** An input that failed, as it crosses threads. */
+export interface WireError {
+  ok: false;
+  /** `decode`: a DecodeError; `record`: processing threw. */
+  kind: 'decode' | 'record';
+  code: string;
+  source: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** A payload decoded and parsed into records and metrics. */
+export interface PooledPayload {
+  /** True for a CONTROL_MESSAGE (no records). */
+  control: boolean;
+  records: LogRecord[];
+  metrics: MetricRecord[];
+  /** Events a dataset parser rejected and that went to `app` with the reason. */
+  fallbacks: number;
+  /** Size of the payload's JSON text, bytes. */
+  decompressedBytes: number;
+  /** Size of the payload as it arrived (gzip or JSON bytes), bytes. */
+  payloadBytes: number;
+}
+
+/** The partition a group of lines belongs to (keys as in the lake layout). */
+export interface LinePartition {
+  dataset: string;
+  /** AWS account id: the envelope's `owner`. */
+  owner: string;
+  year: string;
+  month: string;
+  day: string;
+  hour: string;
+}
+
+/** A part as it crosses threads: a byte range of the task's output buffer. */
+export interface WirePart {
+  partition: LinePartition | undefined;
+  events: number;
+  start: number;
+  end: number;
+}
+
+/** A rendered payload as it crosses threads. */
+export interface WireLines {
+  ok: true;
+  control: boolean;
+  events: number;
+  fallbacks: number;
+  metrics: number;
+  decompressedBytes: number;
+  payloadBytes: number;
+  parts: WirePart[];
+}
+
+/** What one task returns. */
+export type TaskOutput =
+  | { kind: typeof TASK_RECORDS; items: Array<{ ok: true; value: PooledPayload } | WireError> }
+  | { kind: typeof TASK_LINES; items: Array<WireLines | WireError>; out: ArrayBuffer };
+
+/** The per-thread state a task runs with (built once per worker, or once per pool for inline). */
+export interface TaskState {
+  decoder: CwlDecoder;
+  classifier: Classifier;
+}
+
+function wireError(err: unknown, source: string): WireError {
+  if (err instanceof DecodeError) {
+    return {
+      ok: false,
+      kind: 'decode',
+      code: err.code,
+      source: err.source,
+      message: err.message,
+      retryable: err.retryable,
+    };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    ok: false,
+    kind: 'record',
+    code: 'RECORD_FAILED',
+    source,
+    message: `${source}: processing failed: ${message}`,
+    retryable: false,
+  };
+}
+
+/**
+ * Rebuilds the error of a {@link WireError}: a `DecodeError` with the same code,
+ * source and message as the one raised in the worker, or a `WorkerPoolError`.
+ */
+export function errorFromWire(w: WireError): DecodeError | WorkerPoolError {
+  if (w.kind === 'decode') {
+    // DecodeError's message is `${source}: ${reason} (${code})`: take the reason back out.
+    const prefix = `${w.source}: `;
+    const suffix = ` (${w.code})`;
+    const reason =
+      w.message.startsWith(prefix) && w.message.endsWith(suffix)
+        ? w.message.slice(prefix.length, w.message.length - suffix.length)
+        : w.message;
+    const err = new DecodeError(w.code as DecodeErrorCode, w.source, reason, {
+      retryable: w.retryable,
+    });
+    if (err.message !== w.message) err.message = w.message;
+    return err;
+  }
+  return new WorkerPoolError('RECORD_FAILED', w.message, { source: w.source });
+}
+
+function decodeOne(state: TaskState, input: string | Uint8Array, source: string): DecodeResult {
+  return typeof input === 'string'
+    ? state.decoder.base64(input, source)
+    : state.decoder.bytes(input, source);
+}
+
+/** Runs one task posted to a worker: unpacks its inputs, then {@link runInputs}. */
+export function runTask(msg: TaskMessage, state: TaskState): TaskOutput {
+  return runInputs(unpackInputs(msg), msg.sources, msg, state);
+}
+
+/** What a task is asked to produce (a {@link TaskMessage} without its inputs). */
+export type TaskSpec = Pick<TaskMessage, 'kind' | 'lines' | 'partition' | 'region'>;
+
+/** Processes inputs in order: the work of one task, in a worker or inline. */
+export function runInputs(
+  inputs: ReadonlyArray<string | Uint8Array>,
+  sources: readonly string[],
+  spec: TaskSpec,
+  state: TaskState,
+): TaskOutput {
+  const options = { region: spec.region };
+  if (spec.kind === TASK_RECORDS) {
+    const items: Array<{ ok: true; value: PooledPayload } | WireError> = new Array(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const source = sources[i] as string;
+      try {
+        const d = decodeOne(state, inputs[i] as string | Uint8Array, source);
+        if (!d.ok) {
+          items[i] = wireError(d.error, source);
+          continue;
+        }
+        const p = processEnvelope(d.value.envelope, state.classifier, options);
+        items[i] = {
+          ok: true,
+          value: {
+            control: p.control,
+            records: p.records,
+            metrics: p.metrics,
+            fallbacks: p.fallbacks,
+            decompressedBytes: d.value.decompressedBytes,
+            payloadBytes: d.value.payloadBytes,
+          },
+        };
+      } catch (err) {
+        items[i] = wireError(err, source);
+      }
+    }
+    return { kind: TASK_RECORDS, items };
+  }
+
+  const items: Array<WireLines | WireError> = new Array(inputs.length);
+  const texts: string[] = [];
+  const ranges: WirePart[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const source = sources[i] as string;
+    try {
+      const d = decodeOne(state, inputs[i] as string | Uint8Array, source);
+      if (!d.ok) {
+        items[i] = wireError(d.error, source);
+        continue;
+      }
+      const p = processEnvelope(d.value.envelope, state.classifier, options);
+      const parts = p.control ? [] : renderParts(p.records, spec.lines, spec.partition);
+      for (const part of parts) {
+        texts.push(part.text);
+        ranges.push(part.wire);
+      }
+      items[i] = {
+        ok: true,
+        control: p.control,
+        events: p.records.length,
+        fallbacks: p.fallbacks,
+        metrics: p.metrics.length,
+        decompressedBytes: d.value.decompressedBytes,
+        payloadBytes: d.value.payloadBytes,
+        parts: parts.map((x) => x.wire),
+      };
+    } catch (err) {
+      items[i] = wireError(err, source);
+    }
+  }
+  // One buffer for the whole task, exactly sized; each part is a byte range of it.
+  let total = 0;
+  for (const t of texts) total += Buffer.byteLength(t, 'utf8');
+  const out = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (let k = 0; k < texts.length; k++) {
+    const w = ranges[k] as WirePart;
+    w.start = at;
+    at += out.write(texts[k] as string, at, 'utf8');
+    w.end = at;
+  }
+  return { kind: TASK_LINES, items, out: out.buffer as ArrayBuffer };
+}
+
+interface RenderedPart {
+  text: string;
+  wire: WirePart;
+}
+
+function render(records: readonly LogRecord[], idx: readonly number[] | null, mode: LineMode) {
+  let text = '';
+  const n = idx === null ? records.length : idx.length;
+  if (mode === 'records') {
+    const fragment = n === 0 ? '' : originFragment((records[0] as LogRecord).origin);
+    for (let j = 0; j < n; j++) {
+      const r = records[idx === null ? j : (idx[j] as number)] as LogRecord;
+      text += `${recordJsonLine(r, fragment)}\n`;
+    }
+  } else {
+    for (let j = 0; j < n; j++)
+      text += messageLine(records[idx === null ? j : (idx[j] as number)] as LogRecord);
+  }
+  return text;
+}
+
+/**
+ * A payload's lines, in event order; with `partition`, grouped by partition
+ * (dataset, account, UTC hour) in order of first appearance.
+ */
+function renderParts(
+  records: readonly LogRecord[],
+  mode: LineMode,
+  partition: boolean,
+): RenderedPart[] {
+  if (records.length === 0) return [];
+  if (!partition) {
+    return [
+      {
+        text: render(records, null, mode),
+        wire: { partition: undefined, events: records.length, start: 0, end: 0 },
+      },
+    ];
+  }
+  // Group key per record; consecutive records mostly share one, so cache the last hour.
+  const groups = new Map<string, { partition: LinePartition; idx: number[] }>();
+  let lastTime = Number.NaN;
+  let lastHourKey = '';
+  let lastHour: ReturnType<typeof partitionOf> | undefined;
+  for (let k = 0; k < records.length; k++) {
+    const r = records[k] as LogRecord;
+    if (lastHour === undefined || hourOf(r.time) !== lastTime) {
+      lastTime = hourOf(r.time);
+      lastHour = partitionOf(r.time);
+      lastHourKey = `${lastHour.year}\u0000${lastHour.month}\u0000${lastHour.day}\u0000${lastHour.hour}`;
+    }
+    const key = `${r.dataset}\u0000${lastHourKey}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = {
+        partition: {
+          dataset: r.dataset,
+          owner: r.origin.owner,
+          year: lastHour.year,
+          month: lastHour.month,
+          day: lastHour.day,
+          hour: lastHour.hour,
+        },
+        idx: [],
+      };
+      groups.set(key, g);
+    }
+    g.idx.push(k);
+  }
+  const out: RenderedPart[] = [];
+  for (const g of groups.values()) {
+    out.push({
+      text: render(records, groups.size === 1 ? null : g.idx, mode),
+      wire: { partition: g.partition, events: g.idx.length, start: 0, end: 0 },
+    });
+  }
+  return out;
+}
+
+/** The UTC hour an event time falls into (ms); equal hours give equal partitions. */
+function hourOf(time: number): number {
+  return Math.floor(time / 3_600_000);
+}
