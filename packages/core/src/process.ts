@@ -2,6 +2,7 @@ import type { Classifier } from './classify.js';
 import type { CwlEnvelope } from './decode/envelope.js';
 import type { LogOrigin, LogRecord, MetricRecord } from './model.js';
 import { appFallback } from './parsers/app.js';
+import type { Parser } from './parsers/types.js';
 
 /** Records made from one payload. */
 export interface ProcessedPayload {
@@ -17,6 +18,13 @@ export interface ProcessedPayload {
 export interface ProcessOptions {
   /** AWS region of the payload's origin, where the caller knows it. */
   region?: string | undefined;
+  /**
+   * `false`: classify only. Each record gets its parser's dataset and empty
+   * `fields`, no parser runs (no metrics, no fallbacks), so a line its parser
+   * would reject keeps the parser's dataset instead of `app`. For callers that
+   * need only messages and partitions (the Firehose `messages` output). Default true.
+   */
+  parse?: boolean | undefined;
 }
 
 /**
@@ -50,6 +58,7 @@ export function processEnvelope(
     subscriptionFilters: envelope.subscriptionFilters,
   };
   const groupParser = classifier.parserFor(envelope.logGroup);
+  if (options.parse === false) return classifyOnly(envelope, classifier, groupParser, origin);
   let fallbacks = 0;
   // One context object per payload, updated per event (parsers must not keep it).
   const ctx: { origin: LogOrigin; time: number } = { origin, time: 0 };
@@ -77,4 +86,29 @@ export function processEnvelope(
     }
   }
   return { control: false, records, metrics, fallbacks };
+}
+
+const NO_FIELDS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/** Records with their parser's dataset and no fields: no parser runs. */
+function classifyOnly(
+  envelope: CwlEnvelope,
+  classifier: Classifier,
+  groupParser: Parser | null,
+  origin: LogOrigin,
+): ProcessedPayload {
+  const events = envelope.logEvents;
+  const records: LogRecord[] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i]!;
+    records[i] = {
+      time: ev.timestamp,
+      id: ev.id,
+      dataset: (groupParser ?? classifier.sniff(ev.message)).dataset,
+      origin,
+      message: ev.message,
+      fields: NO_FIELDS,
+    };
+  }
+  return { control: false, records, metrics: [], fallbacks: 0 };
 }

@@ -25,7 +25,7 @@ import type {
   FirehoseTransformationResultRecord,
 } from './event.js';
 import { DEFAULT_RESPONSE_BUDGET_BYTES, FIREHOSE_MAX_RECORD_BYTES } from './limits.js';
-import { type OutputMode, renderLines } from './output.js';
+import { leastLineBytes, type OutputMode, renderLines } from './output.js';
 import {
   type ReingestEntry,
   type ReingestOptions,
@@ -121,6 +121,17 @@ interface Pending {
   okEvents: number;
 }
 
+/** What an Ok record of `dataBytes` adds to the response beyond the minimal record already reserved. */
+function okSize(
+  recordId: string,
+  keys: Record<string, string> | undefined,
+  dataBytes: number,
+): number {
+  const metadata = keys === undefined ? undefined : { partitionKeys: keys };
+  const skeleton = JSON.stringify({ recordId, result: 'Ok', data: '', metadata }).length + 1;
+  return skeleton + base64Length(dataBytes) - minimalRecordBytes(recordId);
+}
+
 function base64Length(n: number): number {
   return Math.ceil(n / 3) * 4;
 }
@@ -138,6 +149,7 @@ class Transform {
   private readonly decoder: CwlDecoder;
   private readonly classifier: Classifier;
   private readonly output: OutputMode;
+  private readonly parse: boolean;
   private readonly budget: number;
   private readonly maxRecord: number;
   private readonly log: (line: string) => void;
@@ -151,6 +163,13 @@ class Transform {
       );
     }
     this.output = mode;
+    // Bare messages need only their partition: classify, do not parse (unless a filter
+    // or a partitionKeys function wants the parsed fields).
+    this.parse = !(
+      mode === 'messages' &&
+      options.filter === undefined &&
+      typeof options.partitionKeys !== 'function'
+    );
     this.budget = options.responseBudgetBytes ?? DEFAULT_RESPONSE_BUDGET_BYTES;
     this.maxRecord = options.maxOutputRecordBytes ?? FIREHOSE_MAX_RECORD_BYTES;
     for (const [name, v] of [
@@ -247,22 +266,12 @@ class Transform {
     pending: Pending[],
     s: TransformSummary,
   ): { okRecord: FirehoseTransformationResultRecord; remaining: number } | undefined {
-    const metadata = keys === undefined ? undefined : { partitionKeys: keys };
-    const skeleton =
-      JSON.stringify({ recordId: rec.recordId, result: 'Ok', data: '', metadata }).length + 1;
-    const size = skeleton + base64Length(data.length) - minimalRecordBytes(rec.recordId);
+    const size = okSize(rec.recordId, keys, data.length);
     if (size > remaining) {
-      // Does not fit in this response: the whole original payload goes back.
-      pending.push({
-        index: i,
-        entries: [this.entry(rec, Buffer.from(rec.data, 'base64'))],
-        onSuccess: { recordId: rec.recordId, result: 'Dropped', data: '' },
-        okEvents: 0,
-      });
-      s.reingestedRecords++;
-      out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+      this.requeueWhole(rec, i, out, pending, s);
       return undefined;
     }
+    const metadata = keys === undefined ? undefined : { partitionKeys: keys };
     const okRecord: FirehoseTransformationResultRecord = {
       recordId: rec.recordId,
       result: 'Ok',
@@ -270,6 +279,24 @@ class Transform {
     };
     if (metadata !== undefined) okRecord.metadata = metadata;
     return { okRecord, remaining: remaining - size };
+  }
+
+  /** Does not fit in this response: the whole original payload goes back (ProcessingFailed until it is). */
+  private requeueWhole(
+    rec: FirehoseTransformationEventRecord,
+    i: number,
+    out: FirehoseTransformationResultRecord[],
+    pending: Pending[],
+    s: TransformSummary,
+  ): void {
+    pending.push({
+      index: i,
+      entries: [this.entry(rec, Buffer.from(rec.data, 'base64'))],
+      onSuccess: { recordId: rec.recordId, result: 'Dropped', data: '' },
+      okEvents: 0,
+    });
+    s.reingestedRecords++;
+    out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
   }
 
   private keysOf(r: LogRecord): Record<string, string> {
@@ -387,7 +414,10 @@ class Transform {
         continue;
       }
       const envelope = decoded.value.envelope;
-      const processed = processEnvelope(envelope, this.classifier, { region: event.region });
+      const processed = processEnvelope(envelope, this.classifier, {
+        region: event.region,
+        parse: this.parse,
+      });
       if (processed.control) {
         increment(s.dropReasons, 'control_message');
         out[i] = { recordId: rec.recordId, result: 'Dropped', data: '' };
@@ -409,13 +439,22 @@ class Transform {
 
       // Group kept events by partition.
       const groups = new Map<string, { keys: Record<string, string> | undefined; idx: number[] }>();
+      const pk = this.options.partitionKeys;
       for (const k of keptIdx) {
         const r = processed.records[k] as LogRecord;
-        const keys = this.options.partitionKeys === false ? undefined : this.keysOf(r);
-        const gk = keys === undefined ? '' : JSON.stringify(keys);
+        // The built-in keys depend on dataset and UTC hour only (one owner per payload):
+        // the keys object is made once per group unless a function adds keys per record.
+        let gk: string;
+        let keys: Record<string, string> | undefined;
+        if (pk === false) gk = '';
+        else if (pk === undefined) gk = `${r.dataset}\u0000${Math.floor(r.time / 3_600_000)}`;
+        else {
+          keys = this.keysOf(r);
+          gk = JSON.stringify(keys);
+        }
         let g = groups.get(gk);
         if (g === undefined) {
-          g = { keys, idx: [] };
+          g = { keys: pk === undefined ? this.keysOf(r) : keys, idx: [] };
           groups.set(gk, g);
         }
         g.idx.push(k);
@@ -434,12 +473,17 @@ class Transform {
           });
       }
 
-      const data = Buffer.from(
-        renderLines(
-          main.idx.map((k) => processed.records[k] as LogRecord),
-          this.output,
-        ),
-      );
+      const mainRecords = main.idx.map((k) => processed.records[k] as LogRecord);
+      // Rendering costs more than deciding: a group that cannot fit what is left of the
+      // response even at its smallest possible size goes back whole, unrendered (what
+      // placeOk below would do once rendered). A group that may exceed the record limit
+      // is rendered and split as before.
+      const least = leastLineBytes(mainRecords, this.output);
+      if (least <= this.maxRecord && okSize(rec.recordId, main.keys, least) > remaining) {
+        this.requeueWhole(rec, i, out, pending, s);
+        continue;
+      }
+      const data = Buffer.from(renderLines(mainRecords, this.output));
       let okRecord: FirehoseTransformationResultRecord | undefined;
       if (data.length > this.maxRecord) {
         if (main.idx.length === 1 && parts.length > 0) {

@@ -87,7 +87,8 @@ export interface BatchOptions {
 export interface RenderOptions extends BatchOptions {
   /**
    * `records`: each LogRecord as one JSON line (the Firehose transform's `records`
-   * output); `messages`: the raw messages. Default `records`.
+   * output); `messages`: the raw messages, classified (for their partition) but
+   * not parsed, so `fallbacks` and `metrics` are 0. Default `records`.
    */
   lines?: LineMode | undefined;
   /** Group each payload's lines by dataset, account and UTC hour. Default true. */

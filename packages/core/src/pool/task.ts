@@ -189,6 +189,7 @@ export function runInputs(
     return { kind: TASK_RECORDS, items };
   }
 
+  const linesOptions = { region: spec.region, parse: spec.lines !== 'messages' };
   const items: Array<WireLines | WireError> = new Array(inputs.length);
   const texts: string[] = [];
   const ranges: WirePart[] = [];
@@ -200,7 +201,8 @@ export function runInputs(
         items[i] = wireError(d.error, source);
         continue;
       }
-      const p = processEnvelope(d.value.envelope, state.classifier, options);
+      // Messages need only their partition: classify, do not parse.
+      const p = processEnvelope(d.value.envelope, state.classifier, linesOptions);
       const parts = p.control ? [] : renderParts(p.records, spec.lines, spec.partition);
       for (const part of parts) {
         texts.push(part.text);

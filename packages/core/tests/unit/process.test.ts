@@ -41,6 +41,32 @@ describe('processEnvelope', () => {
     }
   });
 
+  it("with parse: false, classifies only: the parser's dataset, no fields, no metrics, no fallbacks", () => {
+    const env = JSON.parse(fixture('cwl-data-message.json')) as CwlEnvelope;
+    const out = processEnvelope(env, classifier, { parse: false });
+    expect(out.fallbacks).toBe(0);
+    expect(out.records.map((r) => [r.dataset, r.fields])).toEqual([
+      ['cloudtrail', {}],
+      ['cloudtrail', {}],
+      ['cloudtrail', {}],
+    ]);
+    // Everything but dataset and fields is what parsing gives, for a mixed workload.
+    for (const p of generateWorkload({ events: 2000, seed: 3 })) {
+      const parsed = processEnvelope(p.envelope, classifier, { region: 'eu-west-1' });
+      const only = processEnvelope(p.envelope, classifier, { region: 'eu-west-1', parse: false });
+      expect(only.metrics).toEqual([]);
+      expect(only.records.map(({ fields: _f, dataset: _d, ...rest }) => rest)).toEqual(
+        parsed.records.map(({ fields: _f, dataset: _d, ...rest }) => rest),
+      );
+      only.records.forEach((r, i) => {
+        const full = parsed.records[i]!;
+        // Same dataset unless the parser rejected the line (then `app` when parsed).
+        if (full.fields.parse_error === undefined || full.fields.parse_error === null)
+          expect(r.dataset).toBe(full.dataset);
+      });
+    }
+  });
+
   it('turns every generated event of every format into one record with the generated fields (property)', () => {
     const decoder = createDecoder();
     fc.assert(

@@ -153,6 +153,7 @@ interface Tally {
 async function drain(
   h: ReturnType<typeof handler>,
   first: FirehoseTransformationEvent,
+  keyOf: (line: string) => string = (l) => JSON.parse(l).id as string,
 ): Promise<Tally> {
   const t: Tally = { ok: new Map(), failed: new Set(), rounds: 0, maxResponse: 0 };
   let event = first;
@@ -166,7 +167,7 @@ async function drain(
     res.records.forEach((r, i) => {
       if (r.result === 'Ok') {
         for (const l of lines(r.data)) {
-          const id = JSON.parse(l).id as string;
+          const id = keyOf(l);
           t.ok.set(id, (t.ok.get(id) ?? 0) + 1);
         }
       } else if (r.result === 'ProcessingFailed') {
@@ -248,6 +249,42 @@ describe('conservation: every event ends in exactly one Ok output, or its record
       // [18, 218, 2]: a payload whose largest partition group is one oversized event, with
       // events of other partitions beside it (they once went to the error output with it).
       { numRuns: 25, examples: [[18, 218, 2]] },
+    );
+  });
+
+  it('holds for messages output with tight budgets (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.integer({ min: 20, max: 600 }),
+        fc.integer({ min: 0, max: 3 }),
+        async (seed, n, oversized) => {
+          aws.reset();
+          const { event, oversizedIds } = workloadEvent(seed, n, oversized, 30_000);
+          // Every line of every message, counted (messages repeat; a line is the unit here).
+          const expected = new Map<string, number>();
+          for (const rec of event.records)
+            for (const e of envelopeOf(Buffer.from(rec.data, 'base64')).logEvents)
+              if (e.message.length < 20_000)
+                for (const l of e.message.split('\n').filter((x) => x !== ''))
+                  expected.set(l, (expected.get(l) ?? 0) + 1);
+          const t = await drain(
+            handler({
+              output: 'messages',
+              maxOutputRecordBytes: 20_000,
+              responseBudgetBytes: 120_000,
+            }),
+            event,
+            (l) => l,
+          );
+          expect(t.maxResponse).toBeLessThanOrEqual(120_000);
+          // Every line arrived exactly as often as it was sent; only the oversized events
+          // ended ProcessingFailed, each alone in its payload.
+          expect(t.ok).toEqual(expected);
+          expect(t.failed).toEqual(oversizedIds);
+        },
+      ),
+      { numRuns: 15 },
     );
   });
 

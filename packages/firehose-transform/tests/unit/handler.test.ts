@@ -110,6 +110,38 @@ describe('output modes, filters and partition keys', () => {
     expect(lines(res.records[0]!.data)).toEqual(env.logEvents.map((e) => e.message));
   });
 
+  it('does not parse with output: messages: a line its parser rejects stays in its log group dataset', async () => {
+    // A flow-logs group whose second line is no flow log record: parsed ('records'), it
+    // falls back to `app`; as bare messages it keeps the classifier's dataset, `vpc_flow`.
+    const mixed = envelope('/aws/vpc/flowlogs', [
+      [env.logEvents[0]!.message, T0],
+      ['not a flow log line', T0 + 1],
+    ]);
+    const asMessages = await createTransformHandler({ logger: () => {}, output: 'messages' })(
+      eventOf([mixed]),
+    );
+    expect(asMessages.records.map((r) => r.result)).toEqual(['Ok']);
+    expect(asMessages.records[0]!.metadata?.partitionKeys.dataset).toBe('vpc_flow');
+    expect(lines(asMessages.records[0]!.data)).toEqual([
+      env.logEvents[0]!.message,
+      'not a flow log line',
+    ]);
+    // Parsed, the same payload spans two datasets: it would be split (and, with no
+    // re-ingest client here, stays ProcessingFailed).
+    const { logger, logged } = quiet();
+    const asRecords = await createTransformHandler({ logger })(eventOf([mixed]));
+    expect(asRecords.records.map((r) => r.result)).toEqual(['ProcessingFailed']);
+    expect(JSON.parse(logged.at(-1)!).errors).toEqual({ NO_REINGEST_CLIENT: 1 });
+    // With a filter, messages output parses (the filter sees fields): the bad line is `app`.
+    const filtered = await createTransformHandler({
+      logger: () => {},
+      output: 'messages',
+      filter: (r) => r.dataset === 'app',
+    })(eventOf([mixed]));
+    expect(lines(filtered.records[0]!.data)).toEqual(['not a flow log line']);
+    expect(filtered.records[0]!.metadata?.partitionKeys.dataset).toBe('app');
+  });
+
   it('writes what a user mapper returns', async () => {
     const res = await createTransformHandler({
       logger: () => {},

@@ -9,7 +9,7 @@ import {
 } from '@logpipe/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { recordLine, renderLines } from '../../src/output.js';
+import { leastLineBytes, recordLine, renderLines } from '../../src/output.js';
 import {
   COMPILED_DATASETS,
   RecordLineSerializer,
@@ -173,6 +173,28 @@ describe('the record line serializer', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('never bounds the rendered size above what renderLines writes, in either mode (property)', () => {
+    // The handler sends a payload back unrendered when this bound cannot fit the response.
+    let tight = 0;
+    fc.assert(
+      fc.property(batchArb, fc.boolean(), (batch, newline) => {
+        if (newline) for (const r of batch) r.message += '\n';
+        for (const mode of ['records', 'messages'] as const) {
+          const actual = Buffer.byteLength(renderLines(batch, mode));
+          const least = leastLineBytes(batch, mode);
+          expect(least).toBeLessThanOrEqual(actual);
+          expect(least).toBeGreaterThan(0);
+          if (least === actual) tight++;
+        }
+      }),
+      { numRuns: 400 },
+    );
+    // ASCII messages without escapes make the messages bound exact.
+    expect(tight).toBeGreaterThan(0);
+    expect(leastLineBytes([], 'records')).toBe(0);
+    expect(leastLineBytes([], (r) => r.message)).toBe(0);
   });
 
   it('matches the reference on records in the declared shape of a compiled dataset (property)', () => {
