@@ -32,9 +32,10 @@ import type { WorkerSetup } from './worker.js';
 /**
  * Batches whose inputs decompress to less than this many bytes (estimated from
  * the gzip trailers) are processed on the calling thread. Measured with
- * `benchmarks/scenarios/pool.mjs` on a 2-core machine (see the README).
+ * `benchmarks/scenarios/pool.mjs` on a 2-core machine: 2 threads were 0.73× inline
+ * at 64 KiB of JSON and 1.23× at 128 KiB (see the README).
  */
-export const DEFAULT_INLINE_BELOW_BYTES = 256 * 1024;
+export const DEFAULT_INLINE_BELOW_BYTES = 128 * 1024;
 
 /** A task is not made smaller than this (decompressed bytes) to feed more threads. */
 export const DEFAULT_MIN_CHUNK_BYTES = 64 * 1024;
