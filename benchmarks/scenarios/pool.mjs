@@ -24,6 +24,8 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createWorkerPool, generateWorkload, gzipEnvelope } from '@logpipe/core';
+// What a caller holding records would use to render them (the transform's own serializer).
+import { recordLine } from '@logpipe/firehose-transform';
 import { fmt } from '../lib.mjs';
 
 export const name = 'pool';
@@ -161,22 +163,6 @@ async function cpuControl() {
   for (let k = 0; k < 3; k++) ratios.push(await probe.ratio(1e8));
   await probe.stop();
   return ratios.sort((a, b) => a - b)[1];
-}
-
-/** A record line as the Firehose transform renders it (output.ts recordLine). */
-function recordLine(r) {
-  const head = JSON.stringify({
-    time: r.time,
-    id: r.id,
-    dataset: r.dataset,
-    owner: r.origin.owner,
-    log_group: r.origin.logGroup,
-    log_stream: r.origin.logStream,
-    origin_region: r.origin.region ?? null,
-    message: r.message,
-  });
-  const rest = JSON.stringify(r.fields);
-  return rest.length <= 2 ? head : `${head.slice(0, -1)},${rest.slice(1)}`;
 }
 
 async function warm(pool) {

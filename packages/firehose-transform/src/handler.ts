@@ -281,6 +281,25 @@ class Transform {
     return { okRecord, remaining: remaining - size };
   }
 
+  /** A record that failed to decode: counted, logged with its reason, ProcessingFailed. */
+  private decodeFailed(
+    rec: FirehoseTransformationEventRecord,
+    error: { code: string; message: string },
+    s: TransformSummary,
+  ): FirehoseTransformationResultRecord {
+    increment(s.errors, error.code);
+    this.log(
+      JSON.stringify({
+        level: 'error',
+        msg: 'record failed to decode',
+        recordId: rec.recordId,
+        code: error.code,
+        error: error.message,
+      }),
+    );
+    return { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+  }
+
   /** Does not fit in this response: the whole original payload goes back (ProcessingFailed until it is). */
   private requeueWhole(
     rec: FirehoseTransformationEventRecord,
@@ -350,17 +369,7 @@ class Transform {
       // (payloads to split and re-ingest, unexpected failures) takes the inline path.
       const p = pooled?.[i];
       if (p !== undefined && !p.ok && p.error.code !== 'RECORD_FAILED') {
-        increment(s.errors, p.error.code);
-        this.log(
-          JSON.stringify({
-            level: 'error',
-            msg: 'record failed to decode',
-            recordId: rec.recordId,
-            code: p.error.code,
-            error: p.error.message,
-          }),
-        );
-        out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+        out[i] = this.decodeFailed(rec, p.error, s);
         continue;
       }
       if (p?.ok === true) {
@@ -400,17 +409,7 @@ class Transform {
       }
       const decoded = this.decoder.firehoseRecord(rec);
       if (!decoded.ok) {
-        increment(s.errors, decoded.error.code);
-        this.log(
-          JSON.stringify({
-            level: 'error',
-            msg: 'record failed to decode',
-            recordId: rec.recordId,
-            code: decoded.error.code,
-            error: decoded.error.message,
-          }),
-        );
-        out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
+        out[i] = this.decodeFailed(rec, decoded.error, s);
         continue;
       }
       const envelope = decoded.value.envelope;

@@ -4,11 +4,11 @@
  * its result or its error. Never throws for one input's sake.
  */
 import type { Classifier } from '../classify.js';
-import type { CwlDecoder, DecodeResult } from '../decode/decoder.js';
+import type { CwlDecoder, DecodedPayload, DecodeResult } from '../decode/decoder.js';
 import { DecodeError, type DecodeErrorCode } from '../errors.js';
 import { partitionOf } from '../layout.js';
 import type { LogRecord, MetricRecord } from '../model.js';
-import { processEnvelope } from '../process.js';
+import { type ProcessedPayload, type ProcessOptions, processEnvelope } from '../process.js';
 import { WorkerPoolError } from './errors.js';
 import { type LineMode, messageLine, originFragment, recordJsonLine } from './lines.js';
 import { type PackedInputs, unpackInputs } from './pack.js';
@@ -152,6 +152,32 @@ export function runTask(msg: TaskMessage, state: TaskState): TaskOutput {
 /** What a task is asked to produce (a {@link TaskMessage} without its inputs). */
 export type TaskSpec = Pick<TaskMessage, 'kind' | 'lines' | 'partition' | 'region'>;
 
+/**
+ * Decodes and processes each input in order, turning each payload into an item with
+ * `make`; an input that fails (or whose processing throws) gets its WireError instead.
+ */
+function eachInput<T>(
+  inputs: ReadonlyArray<string | Uint8Array>,
+  sources: readonly string[],
+  state: TaskState,
+  options: ProcessOptions,
+  make: (p: ProcessedPayload, d: DecodedPayload) => T,
+): Array<T | WireError> {
+  const items: Array<T | WireError> = new Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const source = sources[i] as string;
+    try {
+      const d = decodeOne(state, inputs[i] as string | Uint8Array, source);
+      items[i] = d.ok
+        ? make(processEnvelope(d.value.envelope, state.classifier, options), d.value)
+        : wireError(d.error, source);
+    } catch (err) {
+      items[i] = wireError(err, source);
+    }
+  }
+  return items;
+}
+
 /** Processes inputs in order: the work of one task, in a worker or inline. */
 export function runInputs(
   inputs: ReadonlyArray<string | Uint8Array>,
@@ -159,69 +185,48 @@ export function runInputs(
   spec: TaskSpec,
   state: TaskState,
 ): TaskOutput {
-  const options = { region: spec.region };
   if (spec.kind === TASK_RECORDS) {
-    const items: Array<{ ok: true; value: PooledPayload } | WireError> = new Array(inputs.length);
-    for (let i = 0; i < inputs.length; i++) {
-      const source = sources[i] as string;
-      try {
-        const d = decodeOne(state, inputs[i] as string | Uint8Array, source);
-        if (!d.ok) {
-          items[i] = wireError(d.error, source);
-          continue;
-        }
-        const p = processEnvelope(d.value.envelope, state.classifier, options);
-        items[i] = {
-          ok: true,
-          value: {
-            control: p.control,
-            records: p.records,
-            metrics: p.metrics,
-            fallbacks: p.fallbacks,
-            decompressedBytes: d.value.decompressedBytes,
-            payloadBytes: d.value.payloadBytes,
-          },
-        };
-      } catch (err) {
-        items[i] = wireError(err, source);
-      }
-    }
+    const items = eachInput(
+      inputs,
+      sources,
+      state,
+      { region: spec.region },
+      (p, d): { ok: true; value: PooledPayload } => ({
+        ok: true,
+        value: {
+          control: p.control,
+          records: p.records,
+          metrics: p.metrics,
+          fallbacks: p.fallbacks,
+          decompressedBytes: d.decompressedBytes,
+          payloadBytes: d.payloadBytes,
+        },
+      }),
+    );
     return { kind: TASK_RECORDS, items };
   }
 
-  const linesOptions = { region: spec.region, parse: spec.lines !== 'messages' };
-  const items: Array<WireLines | WireError> = new Array(inputs.length);
   const texts: string[] = [];
   const ranges: WirePart[] = [];
-  for (let i = 0; i < inputs.length; i++) {
-    const source = sources[i] as string;
-    try {
-      const d = decodeOne(state, inputs[i] as string | Uint8Array, source);
-      if (!d.ok) {
-        items[i] = wireError(d.error, source);
-        continue;
-      }
-      // Messages need only their partition: classify, do not parse.
-      const p = processEnvelope(d.value.envelope, state.classifier, linesOptions);
-      const parts = p.control ? [] : renderParts(p.records, spec.lines, spec.partition);
-      for (const part of parts) {
-        texts.push(part.text);
-        ranges.push(part.wire);
-      }
-      items[i] = {
-        ok: true,
-        control: p.control,
-        events: p.records.length,
-        fallbacks: p.fallbacks,
-        metrics: p.metrics.length,
-        decompressedBytes: d.value.decompressedBytes,
-        payloadBytes: d.value.payloadBytes,
-        parts: parts.map((x) => x.wire),
-      };
-    } catch (err) {
-      items[i] = wireError(err, source);
+  // Messages need only their partition: classify, do not parse.
+  const options = { region: spec.region, parse: spec.lines !== 'messages' };
+  const items = eachInput(inputs, sources, state, options, (p, d): WireLines => {
+    const parts = p.control ? [] : renderParts(p.records, spec.lines, spec.partition);
+    for (const part of parts) {
+      texts.push(part.text);
+      ranges.push(part.wire);
     }
-  }
+    return {
+      ok: true,
+      control: p.control,
+      events: p.records.length,
+      fallbacks: p.fallbacks,
+      metrics: p.metrics.length,
+      decompressedBytes: d.decompressedBytes,
+      payloadBytes: d.payloadBytes,
+      parts: parts.map((x) => x.wire),
+    };
+  });
   // One buffer for the whole task, exactly sized; each part is a byte range of it.
   let total = 0;
   for (const t of texts) total += Buffer.byteLength(t, 'utf8');

@@ -4,22 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogRecord } from '../../src/model.js';
 import { messageLine, originFragment, recordJsonLine } from '../../src/pool/lines.js';
 import { estimateDecompressedBytes, packInputs, unpackInputs } from '../../src/pool/pack.js';
-
-/** The reference twin of recordJsonLine: firehose-transform's recordLine, verbatim. */
-function referenceLine(r: LogRecord): string {
-  const head = JSON.stringify({
-    time: r.time,
-    id: r.id,
-    dataset: r.dataset,
-    owner: r.origin.owner,
-    log_group: r.origin.logGroup,
-    log_stream: r.origin.logStream,
-    origin_region: r.origin.region ?? null,
-    message: r.message,
-  });
-  const rest = JSON.stringify(r.fields);
-  return rest.length <= 2 ? head : `${head.slice(0, -1)},${rest.slice(1)}`;
-}
+import { referenceLine } from '../support/record-line.js';
 
 const text = fc.string({ unit: 'grapheme', maxLength: 40 });
 const anyText = fc.string({ unit: 'binary', maxLength: 40 });

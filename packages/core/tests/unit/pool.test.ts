@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as Core from '../../src/index.js';
 import { fixture } from '../fixtures.js';
+import { referenceLine } from '../support/record-line.js';
 
 const core = (await import(
   fileURLToPath(new URL('../../dist/index.js', import.meta.url))
@@ -76,22 +77,6 @@ function reference(inputs: readonly Input[], region?: string) {
   });
 }
 
-/** firehose-transform's recordLine, verbatim. */
-function recordLine(r: Core.LogRecord): string {
-  const head = JSON.stringify({
-    time: r.time,
-    id: r.id,
-    dataset: r.dataset,
-    owner: r.origin.owner,
-    log_group: r.origin.logGroup,
-    log_stream: r.origin.logStream,
-    origin_region: r.origin.region ?? null,
-    message: r.message,
-  });
-  const rest = JSON.stringify(r.fields);
-  return rest.length <= 2 ? head : `${head.slice(0, -1)},${rest.slice(1)}`;
-}
-
 /** The reference lines of one payload, grouped as the Firehose transform groups them. */
 function referenceParts(records: readonly Core.LogRecord[]) {
   const groups = new Map<string, { partition: Core.LinePartition; lines: string[] }>();
@@ -104,7 +89,7 @@ function referenceParts(records: readonly Core.LogRecord[]) {
       g = { partition, lines: [] };
       groups.set(key, g);
     }
-    g.lines.push(`${recordLine(r)}\n`);
+    g.lines.push(`${referenceLine(r)}\n`);
   }
   return [...groups.values()].map((g) => ({
     partition: g.partition,
