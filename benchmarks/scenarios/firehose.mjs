@@ -23,6 +23,9 @@
 //               6 MB response budget with re-ingest of what does not fit
 //   records     createTransformHandler() (output 'records', the normalized mode): the same,
 //               each event rendered as its normalized JSON record
+//   messages, pool of 2 / records, pool of 2
+//               the same handlers given createWorkerPool({ threads: 2 }): decode, parse and
+//               render on two worker threads, the response built on the calling thread
 //   powertools  @aws-lambda-powertools/parser CloudWatchEnvelope.parse({ awslogs: { data } },
 //               z.string()) per record: z.base64() check of the data, base64 → gunzip →
 //               JSON.parse → zod validation of the envelope and every log event, then each
@@ -35,7 +38,7 @@
 // records each re-ingested is in the table.
 import { gunzipSync } from 'node:zlib';
 import { CloudWatchEnvelope } from '@aws-lambda-powertools/parser/envelopes/cloudwatch';
-import { toFirehoseEvent } from '@logpipe/core';
+import { createWorkerPool, toFirehoseEvent } from '@logpipe/core';
 import { createTransformHandler } from '@logpipe/firehose-transform';
 import { z } from 'zod';
 import { barChart } from '../charts.mjs';
@@ -46,7 +49,16 @@ import { measureTable, rowOf } from '../report.mjs';
 export const name = 'firehose';
 export const title = 'Firehose transform handler, one thread';
 
-const VARIANTS = ['baseline', 'floor', 'blueprint', 'messages', 'records', 'powertools'];
+const VARIANTS = [
+  'baseline',
+  'floor',
+  'blueprint',
+  'messages',
+  'records',
+  'powertools',
+  'messages, pool of 2',
+  'records, pool of 2',
+];
 const BUDGET = 6_000_000;
 
 function sizes(quick) {
@@ -223,6 +235,8 @@ export const variants = {
   },
   messages: (state) => handlerVariant(state, 'messages'),
   records: (state) => handlerVariant(state, 'records'),
+  'messages, pool of 2': (state) => handlerVariant(state, 'messages', 2),
+  'records, pool of 2': (state) => handlerVariant(state, 'records', 2),
   powertools: ({ events }) => {
     const message = z.string();
     return () => {
@@ -233,10 +247,20 @@ export const variants = {
   },
 };
 
-function handlerVariant({ events }, output) {
+async function handlerVariant({ events }, output, threads) {
   const client = loopbackFirehose();
-  const handler = createTransformHandler({ output, firehoseClient: client, logger: () => {} });
+  const pool = threads === undefined ? undefined : createWorkerPool({ threads });
+  // Threads start in the background: one invocation first, so each has started.
+  if (pool !== undefined)
+    await pool.renderBatch(events[0].records.map((r) => ({ data: r.data, source: r.recordId })));
+  const handler = createTransformHandler({
+    output,
+    firehoseClient: client,
+    logger: () => {},
+    pool,
+  });
   return {
+    close: () => pool?.close(),
     runs: {
       '': async () => {
         for (const ev of events) sink.n += (await handler(ev)).records.length;
@@ -288,6 +312,7 @@ export function report(results, { quick }) {
     cmp('messages mode vs blueprint-equivalent', 'messages', 'blueprint');
     cmp('normalized mode vs blueprint-equivalent', 'records', 'blueprint');
     cmp('normalized mode vs Powertools envelope decoding', 'records', 'powertools');
+    cmp('normalized mode, pool of 2 threads vs one thread', 'records, pool of 2', 'records');
     chartGroups.push({ label: s.label, values: shown.map((v) => by[v].eventsPerSec) });
   }
   const chart = {
