@@ -8,7 +8,12 @@
 // A 429 (queue full) is counted and retried after a pause like Firehose would, not hidden.
 //
 // Usage: node benchmarks/scenarios/serve-load.mjs [--seconds 10] [--concurrency 16]
-//        [--payloads 20] [--flush-ms 1000] [--max-requests 32]
+//        [--payloads 20] [--flush-ms 1000] [--max-requests 32] [--threads 0]
+//        [--inline-below BYTES] [--no-reference]
+// --threads N writes `workers: { threads: N }` into the sidecar's config (0: no worker pool,
+// everything on the main thread); --inline-below sets `workers.inlineBelowBytes` (default:
+// core's). The notes say how many requests went to the worker threads. --no-reference skips
+// the bare HTTP server (half the run time when comparing sidecar settings).
 // Needs: pnpm turbo run build --filter=@logpipe/cli...
 // SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes node flags to the sidecar (profiling).
 import { spawn } from 'node:child_process';
@@ -151,11 +156,12 @@ async function referenceServer() {
   return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
 }
 
-async function startSidecar(dir, { flushMs, maxRequests }) {
+async function startSidecar(dir, { flushMs, maxRequests, threads, inlineBelow }) {
   const config = {
     server: { host: '127.0.0.1', port: 0 },
     sources: { firehose: { accessKeys: ['bench-key'] } },
     queue: { maxRequests },
+    workers: { threads, ...(inlineBelow === undefined ? {} : { inlineBelowBytes: inlineBelow }) },
     sinks: [{ type: 'lake', location: join(dir, 'lake'), flushIntervalMs: flushMs }],
     deadLetter: { path: join(dir, 'dead-letters') },
   };
@@ -194,6 +200,9 @@ export async function run({
   payloads = 20,
   flushMs = 1000,
   maxRequests = 32,
+  threads = 0,
+  inlineBelow = undefined,
+  reference = true,
 } = {}) {
   if (!existsSync(BIN))
     throw new Error(`${BIN} is missing: pnpm turbo run build --filter=@logpipe/cli...`);
@@ -201,16 +210,18 @@ export async function run({
   const dir = await mkdtemp(join(os.tmpdir(), 'logpipe-serve-load-'));
   const rows = [];
   try {
-    const ref = await referenceServer();
-    rows.push({
-      variant: 'reference (read body, answer 200)',
-      ...(await drive(ref.port, requests, { seconds, concurrency })),
-    });
-    await ref.close();
+    if (reference) {
+      const ref = await referenceServer();
+      rows.push({
+        variant: 'reference (read body, answer 200)',
+        ...(await drive(ref.port, requests, { seconds, concurrency })),
+      });
+      await ref.close();
+    }
 
-    const sidecar = await startSidecar(dir, { flushMs, maxRequests });
+    const sidecar = await startSidecar(dir, { flushMs, maxRequests, threads, inlineBelow });
     rows.push({
-      variant: 'logpipe serve → local lake',
+      variant: `logpipe serve → local lake, ${threads === 0 ? 'no worker pool' : `${threads} worker threads`}`,
       ...(await drive(sidecar.port, requests, { seconds, concurrency })),
     });
     const metrics = await (await fetch(`http://127.0.0.1:${sidecar.port}/metrics`)).text();
@@ -218,14 +229,17 @@ export async function run({
       metrics,
     )?.[1];
     const highWater = /logpipe_queue_high_water_flushes_total (\d+)/.exec(metrics)?.[1];
+    const worker = (where) =>
+      new RegExp(`logpipe_worker_batches_total\\{where="${where}"\\} (\\d+)`).exec(metrics)?.[1] ??
+      '0';
     sidecar.proc.kill('SIGTERM');
     const exitCode = await sidecar.exited;
     const avgEvents = requests.reduce((n, r) => n + r.events, 0) / requests.length;
     const avgKb = requests.reduce((n, r) => n + r.body.length, 0) / requests.length / 1024;
     return {
-      title: `logpipe serve under load on loopback (${seconds} s, ${concurrency} senders, requests of ${payloads} payloads ≈ ${Math.round(avgEvents)} events / ${avgKb.toFixed(0)} KiB gzip; flushIntervalMs ${flushMs}, queue.maxRequests ${maxRequests})`,
+      title: `logpipe serve under load on loopback (${seconds} s, ${concurrency} senders, requests of ${payloads} payloads ≈ ${Math.round(avgEvents)} events / ${avgKb.toFixed(0)} KiB gzip; flushIntervalMs ${flushMs}, queue.maxRequests ${maxRequests}, workers.threads ${threads}${inlineBelow === undefined ? '' : `, workers.inlineBelowBytes ${inlineBelow}`})`,
       rows,
-      notes: `sidecar: ${files} Parquet files written, ${highWater} high-water flushes, exit ${exitCode} after SIGTERM`,
+      notes: `sidecar: ${files} Parquet files written, ${highWater} high-water flushes, requests on worker threads ${worker('pool')} (kept inline by the pool ${worker('inline')}), exit ${exitCode} after SIGTERM`,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -246,8 +260,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     payloads: arg(args, '--payloads', 20),
     flushMs: arg(args, '--flush-ms', 1000),
     maxRequests: arg(args, '--max-requests', 32),
+    threads: arg(args, '--threads', 0),
+    inlineBelow: arg(args, '--inline-below', undefined),
+    reference: !args.includes('--no-reference'),
   });
-  const ref = result.rows[0];
+  const ref = result.rows.length > 1 ? result.rows[0] : undefined;
   console.log(
     [
       `## ${result.title}`,
@@ -258,7 +275,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       '|---|---:|---:|---:|---:|---:|---:|---|---:|',
       ...result.rows.map(
         (r) =>
-          `| ${r.variant} | ${fmt(r.requestsPerSec)} | ${fmt(r.eventsPerSec, 0)} | ${fmt(r.mbPerSec)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${JSON.stringify(r.statuses)} | ${fmt(r.requestsPerSec / ref.requestsPerSec, 3)}× |`,
+          `| ${r.variant} | ${fmt(r.requestsPerSec)} | ${fmt(r.eventsPerSec, 0)} | ${fmt(r.mbPerSec)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${JSON.stringify(r.statuses)} | ${ref === undefined ? '–' : `${fmt(r.requestsPerSec / ref.requestsPerSec, 3)}×`} |`,
       ),
       '',
       result.notes,

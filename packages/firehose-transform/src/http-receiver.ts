@@ -19,7 +19,11 @@ import {
   decodeRecordData,
   type LogRecord,
   type MetricRecord,
+  type PooledPayload,
+  type PoolInput,
+  type PoolResult,
   processEnvelope,
+  type WorkerPool,
 } from '@logpipe/core';
 import { HttpEndpointError } from './errors.js';
 import { DEFAULT_HTTP_MAX_BODY_BYTES, HTTP_ENDPOINT_RESPONSE_TIMEOUT_MS } from './limits.js';
@@ -154,8 +158,23 @@ export interface HttpEndpointOptions {
   maxDecompressedBytes?: number | undefined;
   /** Longest wait for `onRecords`, ms. Default 150 000; at most 180 000 (Firehose's timeout). */
   callbackTimeoutMs?: number | undefined;
+  /** Classifier options (with a `pool`: set them on the pool instead). */
   classifier?: ClassifierOptions | undefined;
+  /** Decoder options, e.g. the per-payload cap (with a `pool`: set them on the pool instead). */
   decoder?: DecoderOptions | undefined;
+  /**
+   * A worker pool (`createWorkerPool` of `@logpipe/core`) that decodes and parses the
+   * request's CloudWatch Logs payloads (gzip or JSON envelopes) on worker threads with
+   * `processBatch`; requests the pool estimates small stay on this thread. The batch handed
+   * to `onRecords` is the same with or without it: records the pool does not settle exactly
+   * as the inline path would (metric stream lines, plain log lines, payloads that are not
+   * CloudWatch Logs JSON) are decoded here. When the pool refuses a request
+   * (`POOL_QUEUE_FULL`, `POOL_CLOSED`, `WORKER_FAILED`) it is decoded here and a `warn`
+   * line goes to `logger`. Classifier and decoder options are the pool's (`pool.processing`):
+   * setting `classifier` or `decoder` beside a pool is a ConfigError. The handler never
+   * closes the pool.
+   */
+  pool?: WorkerPool | undefined;
   /** Clock for response timestamps, epoch ms. Default `Date.now`. */
   now?: (() => number) | undefined;
   /** Where one JSON line per request goes. Default `console.log`. */
@@ -209,6 +228,7 @@ interface Config {
   callbackTimeoutMs: number;
   classifier: Classifier;
   decoder: CwlDecoder;
+  pool: WorkerPool | undefined;
   now: () => number;
   logger: (line: string) => void;
 }
@@ -265,6 +285,24 @@ function configure(options: HttpEndpointOptions): Config {
       throw new ConfigError(`${name} must be a function`);
     }
   }
+  const pool = options.pool;
+  if (pool !== undefined) {
+    if (
+      typeof pool !== 'object' ||
+      pool === null ||
+      typeof pool.processBatch !== 'function' ||
+      typeof pool.processing !== 'object'
+    ) {
+      throw new ConfigError('pool must be a worker pool made by createWorkerPool (@logpipe/core)');
+    }
+    if (options.classifier !== undefined || options.decoder !== undefined) {
+      throw new ConfigError(
+        'with a pool, set classifier and decoder options on the pool (createWorkerPool), not on the handler',
+      );
+    }
+  }
+  // The inline path processes with the pool's options, so both give the same records.
+  const processing = pool?.processing;
   return {
     onRecords: options.onRecords,
     keyHashes,
@@ -275,8 +313,9 @@ function configure(options: HttpEndpointOptions): Config {
       DEFAULT_HTTP_MAX_DECOMPRESSED_BYTES,
     ),
     callbackTimeoutMs,
-    classifier: createClassifier(options.classifier),
-    decoder: createDecoder(options.decoder),
+    classifier: createClassifier(processing?.classifier ?? options.classifier),
+    decoder: createDecoder(processing?.decoder ?? options.decoder),
+    pool,
     now: options.now ?? Date.now,
     logger: options.logger ?? ((line) => console.log(line)),
   };
@@ -438,13 +477,22 @@ function originOf(arn: string): Origin {
   };
 }
 
+/** A record's outcome from the worker pool. */
+type Pooled = PoolResult<PooledPayload>;
+
 /**
  * Decodes the request's records into `batch`, one at a time, never throwing:
  * the same rule as core's `decodeInput` for a record's `data` (gzip or an
  * envelope → CloudWatch Logs payload, anything else → log lines), without
- * parsing the body a second time.
+ * parsing the body a second time. `pooled[i]`, when set, is record `i` already
+ * decoded by the worker pool (see {@link decodeWithPool}).
  */
-function decodeRecords(records: unknown[], batch: ReceivedBatch, cfg: Config): void {
+function decodeRecords(
+  records: unknown[],
+  batch: ReceivedBatch,
+  cfg: Config,
+  pooled?: ReadonlyArray<Pooled | undefined>,
+): void {
   const origin = originOf(batch.sourceArn);
   const options = { region: origin.region };
   const fail = (index: number, code: string, message: string, data: string | undefined) => {
@@ -454,6 +502,18 @@ function decodeRecords(records: unknown[], batch: ReceivedBatch, cfg: Config): v
     const source = `records[${i}]`;
     const rec = records[i];
     const data = isObj(rec) && typeof rec.data === 'string' ? rec.data : undefined;
+    const fromPool = pooled?.[i];
+    if (fromPool !== undefined) {
+      if (!fromPool.ok) {
+        fail(i, fromPool.error.code, fromPool.error.message, data);
+        continue;
+      }
+      const v = fromPool.value;
+      if (v.control) batch.controlMessages++;
+      for (const x of v.records) batch.records.push(x);
+      for (const m of v.metrics) batch.metrics.push(m);
+      continue;
+    }
     const r = decodeRecordData(cfg.decoder, data as string, source);
     if (r.kind === 'error') {
       fail(i, r.error.code, r.error.message, data);
@@ -503,6 +563,100 @@ function decodeRecords(records: unknown[], batch: ReceivedBatch, cfg: Config): v
     for (const x of p.records) batch.records.push(x);
     for (const m of p.metrics) batch.metrics.push(m);
   }
+}
+
+/** What the first bytes of a record's base64 `data` are. */
+type Lead = 'gzip' | 'json' | 'other';
+
+/**
+ * The first bytes of base64 `data`, decoded from its first 4 characters: gzip
+ * (`1f 8b`, what `decodeRecordData` tests), possibly JSON (`{` or whitespace), or
+ * neither (log lines: the pool has nothing to do for them). Exact whenever the
+ * data is valid base64, which is all that matters (see {@link settledAsInline}).
+ */
+function leadOf(data: string): Lead {
+  const head = Buffer.from(data.slice(0, 4), 'base64');
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  const b = head[0];
+  return b === 0x7b || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 ? 'json' : 'other';
+}
+
+/**
+ * True when the pool's outcome for a record is exactly what `decodeRecordData` and
+ * `processEnvelope` give on this thread. The pool runs `decoder.base64`: strict base64
+ * first (as `decodeRecordData` does), then gzip by magic bytes (as it does), else a JSON
+ * envelope when the first non-space byte is `{`. So:
+ * - INVALID_BASE64 is the same error either way;
+ * - a gzip record goes through `decoder.bytes` either way: same payload or same error
+ *   (but RECORD_FAILED, an unexpected throw, is left to this thread);
+ * - a plain JSON record parsed by the pool is an envelope here too only when its text holds
+ *   `"messageType"` (else `decodeRecordData` tries metric stream lines or log lines);
+ * - any other error of a plain record (not JSON, not an envelope, too large…) is left to
+ *   this thread, which decides between a payload, metric stream lines and log lines.
+ */
+function settledAsInline(r: Pooled, data: string, lead: Lead): boolean {
+  if (!r.ok) {
+    return (
+      r.error.code === 'INVALID_BASE64' || (lead === 'gzip' && r.error.code !== 'RECORD_FAILED')
+    );
+  }
+  return lead === 'gzip' || Buffer.from(data, 'base64').includes('"messageType"');
+}
+
+/**
+ * Decodes and parses the request's gzip and JSON records on the worker pool. Returns,
+ * per record, the pool's outcome where it is exactly what this thread would give
+ * (`undefined` elsewhere: that record is decoded inline); every entry is `undefined`
+ * when the pool did not take the batch (queue full, closed, a worker failed), which is
+ * logged as a warning.
+ */
+async function decodeWithPool(
+  records: unknown[],
+  batch: ReceivedBatch,
+  cfg: Config,
+  pool: WorkerPool,
+): Promise<Array<Pooled | undefined>> {
+  const out = new Array<Pooled | undefined>(records.length);
+  const inputs: PoolInput[] = [];
+  const index: number[] = [];
+  const leads: Lead[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i];
+    if (!isObj(rec) || typeof rec.data !== 'string') continue; // the inline path's error
+    const lead = leadOf(rec.data);
+    if (lead === 'other') continue;
+    inputs.push({ data: rec.data, source: `records[${i}]` });
+    index.push(i);
+    leads.push(lead);
+  }
+  if (inputs.length === 0) return out;
+  let results: Pooled[];
+  try {
+    results = await pool.processBatch(inputs, { region: originOf(batch.sourceArn).region });
+  } catch (err) {
+    try {
+      cfg.logger(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'worker pool did not take the request; decoding it on this thread',
+          requestId: batch.requestId,
+          code: (err as { code?: unknown } | null)?.code,
+          error: messageOf(err),
+        }),
+      );
+    } catch {
+      // A failing logger must not fail the request.
+    }
+    return out;
+  }
+  for (let k = 0; k < inputs.length; k++) {
+    const r = results[k];
+    const input = inputs[k] as PoolInput;
+    if (r !== undefined && settledAsInline(r, input.data as string, leads[k] as Lead)) {
+      out[index[k] as number] = r;
+    }
+  }
+  return out;
 }
 
 /** Parses and checks the body: `{requestId, timestamp, records: [...]}`. */
@@ -687,7 +841,11 @@ export function createHttpEndpointHandler(options: HttpEndpointOptions): HttpEnd
         failures: [],
         controlMessages: 0,
       };
-      decodeRecords(body.records, batch, cfg);
+      const pooled =
+        cfg.pool === undefined
+          ? undefined
+          : await decodeWithPool(body.records, batch, cfg, cfg.pool);
+      decodeRecords(body.records, batch, cfg, pooled);
       await deliver(batch, res);
       stats.accepted++;
       stats.records += batch.records.length;

@@ -11,7 +11,9 @@ import { SERVE_ENV_NAMES, type ServeEnv } from './env.js';
 import { ServeConfigError } from './errors.js';
 import {
   DEFAULT_SHUTDOWN_DEADLINE_MS,
+  DEFAULT_WORKER_THREADS,
   FIREHOSE_MAX_CALLBACK_TIMEOUT_MS,
+  MAX_WORKER_THREADS,
   RESERVED_PATHS,
 } from './limits.js';
 
@@ -130,6 +132,13 @@ const influxSinkSchema = z.strictObject({
   timeoutMs: positiveInt.optional(),
 });
 
+/** The worker pool that decodes and parses Firehose requests (`createWorkerPool` of core). */
+const workersSchema = z.strictObject({
+  threads: z.number().int().min(0).max(MAX_WORKER_THREADS).default(DEFAULT_WORKER_THREADS),
+  inlineBelowBytes: z.number().int().min(0).optional(),
+  maxQueue: z.number().int().min(0).optional(),
+});
+
 const sinkSchema = z.discriminatedUnion('type', [
   lakeSinkSchema,
   timestreamSinkSchema,
@@ -169,6 +178,7 @@ const configSchema = z
           .default([]),
       })
       .prefault({}),
+    workers: workersSchema.prefault({}),
     sinks: z.array(sinkSchema).min(1, { error: 'configure at least one sink' }),
     deadLetter: z.strictObject({ path: z.string().min(1).default('./dead-letters') }).prefault({}),
     shutdown: z
@@ -255,6 +265,7 @@ export type InfluxSinkConfig = z.infer<typeof influxSinkSchema>;
 export type FirehoseSourceConfig = z.infer<typeof firehoseSchema>;
 export type FluentBitSourceConfig = z.infer<typeof fluentBitSchema>;
 export type StdinSourceConfig = z.infer<typeof stdinSchema>;
+export type WorkersConfig = z.infer<typeof workersSchema>;
 
 /** `['sinks', 0, 'url']` → `sinks[0].url`. */
 export function keyPath(parts: readonly PropertyKey[]): string {

@@ -32,3 +32,15 @@ export const QUEUE_HIGH_WATER_FRACTION = 0.5;
 
 /** Pause before flushing again while the queue stays above its high-water mark. */
 export const HIGH_WATER_RECHECK_MS = 10;
+
+/**
+ * Default `workers.threads`: 0, no worker pool. Measured with
+ * `benchmarks/scenarios/serve-load.mjs --threads N` (packages/cli/README.md, Throughput), two
+ * threads answered 0.69–0.79× the requests per second of none, with a higher p99: the
+ * sidecar's time goes to Parquet encoding on the main thread, and the records cloned back
+ * from the workers cost that thread about as much as parsing them.
+ */
+export const DEFAULT_WORKER_THREADS = 0;
+
+/** Most worker threads `workers.threads` takes (each holds its own heap). */
+export const MAX_WORKER_THREADS = 64;

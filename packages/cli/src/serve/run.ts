@@ -3,7 +3,7 @@
  *
  * Shutdown (SIGTERM, SIGINT, or the end of stdin): readiness goes to 503 and every new input
  * is refused (503, so senders retry elsewhere); the sinks are flushed until every admitted
- * input has been answered; the sinks are closed; the process exits 0. Past
+ * input has been answered; the sinks are closed, then the worker pool; the process exits 0. Past
  * `shutdown.deadlineMs` it exits 1 instead, with the unanswered inputs unacknowledged (their
  * senders retry them). A second signal exits at once.
  */
@@ -13,7 +13,9 @@ import {
   type ClassifierOptions,
   ConfigError,
   createClassifier,
+  createWorkerPool,
   type ParserOverride,
+  type WorkerPool,
 } from '@logpipe/core';
 import type { Io } from '../io.js';
 import { type LoadedConfig, type ServeConfig, type SinkConfig, sinkName } from './config.js';
@@ -92,6 +94,31 @@ export async function buildSinks(config: ServeConfig): Promise<Sink[]> {
   return sinks;
 }
 
+/**
+ * The worker pool of `workers` (undefined with `threads: 0`), processing with the classifier
+ * and decoder options the main thread uses.
+ */
+export function buildWorkerPool(
+  config: ServeConfig,
+  classifier: ClassifierOptions,
+): WorkerPool | undefined {
+  const w = config.workers;
+  if (w.threads === 0) return undefined;
+  try {
+    return createWorkerPool({
+      threads: w.threads,
+      inlineBelowBytes: w.inlineBelowBytes,
+      maxQueue: w.maxQueue,
+      classifier,
+      decoder: { maxDecompressedBytes: config.processing.maxDecompressedBytes },
+    });
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new ServeConfigError('config', [`workers: ${err.message}`]);
+    throw err;
+  }
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -133,6 +160,14 @@ export async function startSidecar(
   m.ready.set([], 0);
   const clsOptions = classifierOptions(config);
   const sinks = await buildSinks(config);
+  let pool: WorkerPool | undefined;
+  try {
+    pool = buildWorkerPool(config, clsOptions);
+  } catch (err) {
+    await Promise.allSettled(sinks.map((s) => s.close()));
+    throw err;
+  }
+  m.workerThreads.set([], pool?.threads ?? 0);
 
   // Past the queue's high-water mark every sink writes its buffers now, and again while the
   // queue stays that full: the senders waiting for these writes send nothing new, so nothing
@@ -170,6 +205,7 @@ export async function startSidecar(
     classifier: createClassifier(clsOptions),
     region: config.processing.region,
     maxDecompressedBytes: config.processing.maxDecompressedBytes,
+    pool,
   };
   const httpSources: HttpSource[] = [];
   if (config.sources.firehose !== undefined) {
@@ -186,6 +222,15 @@ export async function startSidecar(
     const mem = process.memoryUsage();
     m.residentMemory.set([], mem.rss);
     m.heapUsed.set([], mem.heapUsed);
+    if (pool !== undefined) {
+      const p = pool.stats();
+      m.workerBatches.set(['inline'], p.inlineBatches);
+      m.workerBatches.set(['pool'], p.pooledBatches);
+      m.workerTasks.set([], p.tasks);
+      m.workerPendingBatches.set([], p.pendingBatches);
+      m.workerRefused.set(['queue_full'], p.queueRefused);
+      m.workerRefused.set(['worker_failed'], p.workerFailures);
+    }
     for (const s of sinks) {
       const stats = s.stats();
       for (const [k, v] of Object.entries(stats)) {
@@ -208,7 +253,7 @@ export async function startSidecar(
   try {
     port = await listen(server, config.server.port, config.server.host);
   } catch (err) {
-    await Promise.allSettled(sinks.map((s) => s.close()));
+    await Promise.allSettled([...sinks.map((s) => s.close()), pool?.close()]);
     throw err;
   }
   m.ready.set([], 1);
@@ -223,6 +268,7 @@ export async function startSidecar(
     ],
     sinks: sinks.map((s) => ({ sink: s.name, type: s.type, to: s.describe() })),
     deadLetters: deadLetters.path,
+    workers: { threads: pool?.threads ?? 0, inlineBelowBytes: pool?.inlineBelowBytes },
   });
 
   if (config.sources.firehose !== undefined && config.sources.firehose.accessKeys === undefined) {
@@ -255,6 +301,8 @@ export async function startSidecar(
       process.off('SIGINT', onSignal);
     }
     server.closeAllConnections();
+    // After a clean drain the pool is closed already; past the deadline its threads end here.
+    pool?.close().catch(() => undefined);
     log.info('logpipe serve stopped', {
       exitCode: code,
       uptimeMs: Date.now() - started,
@@ -295,6 +343,12 @@ export async function startSidecar(
           log.error('closing a sink failed', { sink: sinks[i]?.name, ...errorFields(r.reason) });
         }
       });
+      // Every admitted request was answered: nothing is left on the worker threads.
+      if (pool !== undefined) {
+        await pool.close().catch((err: unknown) => {
+          log.error('closing the worker pool failed', errorFields(err));
+        });
+      }
       log.info('logpipe serve drained', { drainMs: Date.now() - began });
       finish(0);
     })().catch((err: unknown) => {

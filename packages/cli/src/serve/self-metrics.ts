@@ -104,6 +104,28 @@ export function createServeMetrics() {
       "A sink writer's own counter (rowsWritten, filesWritten, bytesWritten, …).",
       ['sink', 'stat'],
     ),
+    workerThreads: registry.gauge(
+      'logpipe_worker_threads',
+      'Threads of the worker pool that decodes Firehose requests (0: no pool).',
+    ),
+    workerBatches: registry.counter(
+      'logpipe_worker_batches_total',
+      'Requests the worker pool processed, by where (inline: small, kept on the main thread; pool: on the workers).',
+      ['where'],
+    ),
+    workerTasks: registry.counter(
+      'logpipe_worker_tasks_total',
+      'Tasks (parts of a request) worker threads ran.',
+    ),
+    workerPendingBatches: registry.gauge(
+      'logpipe_worker_pending_batches',
+      'Requests on the worker threads, not finished.',
+    ),
+    workerRefused: registry.counter(
+      'logpipe_worker_refused_total',
+      'Requests the worker pool refused or failed, by reason; they were decoded on the main thread.',
+      ['reason'],
+    ),
     ready: registry.gauge('logpipe_ready', '1 while the sidecar accepts input, 0 while draining.'),
     startTime: registry.gauge(
       'logpipe_start_time_seconds',

@@ -1,7 +1,13 @@
 /**
  * What every source shares: the queue, the pipeline, the metrics and the logger.
  */
-import type { Classifier, ClassifierOptions, LogRecord, MetricRecord } from '@logpipe/core';
+import type {
+  Classifier,
+  ClassifierOptions,
+  LogRecord,
+  MetricRecord,
+  WorkerPool,
+} from '@logpipe/core';
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline.js';
 import type { BoundedQueue } from '../queue.js';
@@ -23,6 +29,12 @@ export interface SourceContext {
   region: string | undefined;
   /** Cap on one payload's decompressed size. */
   maxDecompressedBytes: number | undefined;
+  /**
+   * The worker pool (`workers.threads` > 0) that decodes and parses Firehose requests, built
+   * with `classifierOptions` and `maxDecompressedBytes`; undefined when processing stays on
+   * the main thread.
+   */
+  pool: WorkerPool | undefined;
 }
 
 /** Estimated memory a batch holds: messages plus a fixed overhead per record. */

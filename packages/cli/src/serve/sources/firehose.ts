@@ -97,16 +97,28 @@ export function createFirehoseSource(cfg: FirehoseSourceConfig, ctx: SourceConte
     maxBodyBytes: cfg.maxBodyBytes,
     maxDecompressedBytes: cfg.maxDecompressedBytes,
     callbackTimeoutMs: cfg.timeoutMs,
-    classifier: ctx.classifierOptions,
-    decoder: { maxDecompressedBytes: ctx.maxDecompressedBytes },
+    // The pool was built with the same classifier and decoder options (run.ts).
+    ...(ctx.pool === undefined
+      ? {
+          classifier: ctx.classifierOptions,
+          decoder: { maxDecompressedBytes: ctx.maxDecompressedBytes },
+        }
+      : { pool: ctx.pool }),
     logger: (line) => {
-      if (!ctx.log.enabled('debug')) return;
+      // One line per request (debug), and a warning when the worker pool refused a request
+      // (the receiver writes `level` first).
+      const warn = line.startsWith('{"level":"warn"');
+      if (!warn && !ctx.log.enabled('debug')) return;
+      let fields: Record<string, unknown>;
       try {
-        const { msg: _msg, ...fields } = JSON.parse(line) as Record<string, unknown>;
-        ctx.log.debug('firehose request', fields);
+        fields = JSON.parse(line) as Record<string, unknown>;
       } catch {
         ctx.log.debug('firehose request', { line });
+        return;
       }
+      const { msg, level: _level, ...rest } = fields;
+      if (warn) ctx.log.warn(String(msg), { source: SOURCE, ...rest });
+      else ctx.log.debug('firehose request', rest);
     },
   });
 
