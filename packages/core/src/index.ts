@@ -123,7 +123,9 @@ export {
 export type { WorkerPoolErrorCode } from './pool/errors.js';
 export { WorkerPoolError } from './pool/errors.js';
 export type { LineMode } from './pool/lines.js';
+export { leastLineBytes } from './pool/lines.js';
 export type { PoolInput } from './pool/pack.js';
+export { estimateDecompressedBytes } from './pool/pack.js';
 export type {
   BatchOptions,
   PoolResult,

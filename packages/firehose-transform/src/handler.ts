@@ -10,6 +10,7 @@ import {
   createClassifier,
   createDecoder,
   type DecoderOptions,
+  estimateDecompressedBytes,
   type LogRecord,
   type PoolInput,
   type PoolResult,
@@ -121,6 +122,16 @@ interface Pending {
   okEvents: number;
 }
 
+/** Estimated decompressed bytes of the event's records from `from` on. */
+function restBytes(event: FirehoseTransformationEvent, from: number): number {
+  let n = 0;
+  for (let i = from; i < event.records.length; i++) {
+    const data = event.records[i]?.data;
+    if (typeof data === 'string') n += estimateDecompressedBytes(data, Number.MAX_SAFE_INTEGER);
+  }
+  return n;
+}
+
 /** What an Ok record of `dataBytes` adds to the response beyond the minimal record already reserved. */
 function okSize(
   recordId: string,
@@ -210,28 +221,42 @@ class Transform {
   }
 
   /**
-   * The batch rendered by the pool, per input record (undefined where a record is
-   * left to the inline path), or undefined when the pool could not take it.
+   * Renders the next slice of the batch on the pool: records from `from` on, until
+   * their estimated decompressed size reaches `targetBytes` (one record at least).
+   * Fills `pooled` for them and returns where the slice ends and what it rendered, or
+   * undefined (logged) when the pool did not take it.
    */
-  private async pooled(
+  private async pooledSlice(
     event: FirehoseTransformationEvent,
     pool: WorkerPool,
-  ): Promise<Array<PoolResult<RenderedPayload> | undefined> | undefined> {
+    from: number,
+    targetBytes: number,
+    pooled: Array<PoolResult<RenderedPayload> | undefined>,
+    render: boolean,
+  ): Promise<{ to: number; inBytes: number; outBytes: number } | undefined> {
     const inputs: PoolInput[] = [];
     const index: number[] = [];
-    event.records.forEach((rec, i) => {
+    let estimate = 0;
+    let to = from;
+    const records = event.records;
+    while (to < records.length && (inputs.length === 0 || estimate < targetBytes)) {
+      const rec = records[to] as FirehoseTransformationEventRecord;
       // Anything but a record with string data takes the inline path (and its errors).
       if (typeof rec === 'object' && rec !== null && typeof rec.data === 'string') {
         inputs.push({ data: rec.data, source: `recordId ${String(rec.recordId)}` });
-        index.push(i);
+        index.push(to);
+        estimate += estimateDecompressedBytes(rec.data, Number.MAX_SAFE_INTEGER);
       }
-    });
+      to++;
+    }
+    if (inputs.length === 0) return { to, inBytes: 0, outBytes: 0 };
     let results: Array<PoolResult<RenderedPayload>>;
     try {
       results = await pool.renderBatch(inputs, {
         region: event.region,
         lines: this.output as 'records' | 'messages',
         partition: this.options.partitionKeys !== false,
+        render,
       });
     } catch (err) {
       this.log(
@@ -244,11 +269,16 @@ class Transform {
       );
       return undefined;
     }
-    const out = new Array<PoolResult<RenderedPayload> | undefined>(event.records.length);
+    let inBytes = 0;
+    let outBytes = 0;
     index.forEach((at, k) => {
-      out[at] = results[k];
+      const r = results[k];
+      pooled[at] = r;
+      if (r?.ok !== true) return;
+      inBytes += r.value.decompressedBytes;
+      for (const part of r.value.parts) outBytes += part.data.length;
     });
-    return out;
+    return { to, inBytes, outBytes };
   }
 
   /**
@@ -359,7 +389,19 @@ class Transform {
     // rest on Ok data.
     let remaining = this.budget - 16;
     for (const rec of event.records) remaining -= minimalRecordBytes(String(rec.recordId));
-    const pooled = this.pool === undefined ? undefined : await this.pooled(event, this.pool);
+    // With a pool, the batch goes to the workers in slices, each sized to fill what is left
+    // of the response (from the output/input ratio of the slices before): rendering records
+    // that will not fit is wasted work. Once what is left is worth less than the pool's
+    // inline threshold, the rest of the batch goes once more, to be decoded, parsed and
+    // measured but not rendered: what cannot fit goes back unrendered, as on the inline
+    // path; the rest takes the inline path.
+    const pool = this.pool;
+    const pooled: Array<PoolResult<RenderedPayload> | undefined> = [];
+    let measuredFrom = event.records.length;
+    let pooledTo = 0;
+    let usePool = pool !== undefined;
+    let inSeen = 0;
+    let outSeen = 0;
 
     for (let i = 0; i < event.records.length; i++) {
       const rec = event.records[i] as FirehoseTransformationEventRecord;
@@ -367,7 +409,32 @@ class Transform {
       // The pool's result, where it settles the record the way the code below would:
       // an error, a CONTROL_MESSAGE, or one partition that fits a record. The rest
       // (payloads to split and re-ingest, unexpected failures) takes the inline path.
-      const p = pooled?.[i];
+      if (usePool && i >= pooledTo) {
+        // Lines become base64 (4/3); until a slice has been seen, assume 3 bytes out per byte in.
+        const expansion = outSeen > 0 && inSeen > 0 ? (outSeen / inSeen) * (4 / 3) : 3;
+        const target = remaining / expansion;
+        const render = target >= (pool as WorkerPool).inlineBelowBytes;
+        // Measuring on this thread would decode the rest twice: only on the workers.
+        const slice =
+          !render && restBytes(event, i) < (pool as WorkerPool).inlineBelowBytes
+            ? undefined
+            : await this.pooledSlice(
+                event,
+                pool as WorkerPool,
+                i,
+                render ? target : Number.POSITIVE_INFINITY,
+                pooled,
+                render,
+              );
+        if (slice === undefined || !render) usePool = false;
+        if (slice !== undefined) {
+          if (!render) measuredFrom = i;
+          pooledTo = slice.to;
+          inSeen += slice.inBytes;
+          outSeen += slice.outBytes;
+        }
+      }
+      const p = pooled[i];
       if (p !== undefined && !p.ok && p.error.code !== 'RECORD_FAILED') {
         out[i] = this.decodeFailed(rec, p.error, s);
         continue;
@@ -384,26 +451,38 @@ class Transform {
           out[i] = { recordId: rec.recordId, result: 'Dropped', data: '' };
           continue;
         }
-        if (v.parts.length === 1 && part !== undefined && part.data.length <= this.maxRecord) {
-          s.eventsIn += v.events;
-          const at = part.partition;
-          const keys =
-            at === undefined
-              ? undefined
-              : {
-                  dataset: at.dataset,
-                  account: at.owner,
-                  year: at.year,
-                  month: at.month,
-                  day: at.day,
-                  hour: at.hour,
-                };
-          const placed = this.placeOk(rec, i, part.data, keys, remaining, out, pending, s);
-          if (placed !== undefined) {
-            remaining = placed.remaining;
-            out[i] = placed.okRecord;
-            s.eventsOut += part.events;
+        const at = part?.partition;
+        const keys =
+          at === undefined
+            ? undefined
+            : {
+                dataset: at.dataset,
+                account: at.owner,
+                year: at.year,
+                month: at.month,
+                day: at.day,
+                hour: at.hour,
+              };
+        if (v.parts.length === 1 && part !== undefined && i < measuredFrom) {
+          if (part.data.length <= this.maxRecord) {
+            s.eventsIn += v.events;
+            const placed = this.placeOk(rec, i, part.data, keys, remaining, out, pending, s);
+            if (placed !== undefined) {
+              remaining = placed.remaining;
+              out[i] = placed.okRecord;
+              s.eventsOut += part.events;
+            }
+            continue;
           }
+        } else if (
+          v.parts.length === 1 &&
+          part !== undefined &&
+          part.least <= this.maxRecord &&
+          okSize(rec.recordId, keys, part.least) > remaining
+        ) {
+          // Measured, not rendered: what the inline path decides from the same bound.
+          s.eventsIn += v.events;
+          this.requeueWhole(rec, i, out, pending, s);
           continue;
         }
       }

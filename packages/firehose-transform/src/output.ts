@@ -1,4 +1,4 @@
-import type { LogRecord } from '@logpipe/core';
+import { leastLineBytes as coreLeastLineBytes, type LogRecord } from '@logpipe/core';
 import { RecordLineSerializer } from './serialize.js';
 
 /** How each LogRecord becomes one line of an `Ok` record's data. */
@@ -40,17 +40,9 @@ export function renderLines(records: readonly LogRecord[], mode: OutputMode): st
 }
 
 /**
- * Bytes of a `records` line beyond its strings' characters: the keys, quotes, commas,
- * braces, one digit of time, `""` as the least `origin_region`, and the newline.
- */
-const RECORD_LINE_MIN_BYTES =
-  '{"time":0,"id":"","dataset":"","owner":"","log_group":"","log_stream":"","origin_region":"","message":""}\n'
-    .length;
-
-/**
  * A lower bound of the UTF-8 bytes {@link renderLines} gives for these records,
- * without rendering them: a string's length never exceeds its UTF-8 size, and JSON
- * text only adds escapes. 0 for an output function.
+ * without rendering them (core's `leastLineBytes`, the bound the worker pool
+ * reports too); 0 for an output function.
  *
  * @example
  * ```ts
@@ -58,22 +50,5 @@ const RECORD_LINE_MIN_BYTES =
  * ```
  */
 export function leastLineBytes(records: readonly LogRecord[], mode: OutputMode): number {
-  let n = 0;
-  if (mode === 'messages') {
-    for (const r of records) n += r.message.length + (r.message.endsWith('\n') ? 0 : 1);
-    return n;
-  }
-  if (mode !== 'records') return 0;
-  for (const r of records) {
-    const o = r.origin;
-    n +=
-      RECORD_LINE_MIN_BYTES +
-      o.owner.length +
-      o.logGroup.length +
-      o.logStream.length +
-      r.message.length +
-      r.id.length +
-      r.dataset.length;
-  }
-  return n;
+  return typeof mode === 'function' ? 0 : coreLeastLineBytes(records, mode);
 }

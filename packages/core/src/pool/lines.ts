@@ -44,3 +44,42 @@ export function recordJsonLine(r: LogRecord, fragment: string): string {
 export function messageLine(r: LogRecord): string {
   return r.message.endsWith('\n') ? r.message : `${r.message}\n`;
 }
+
+/**
+ * Bytes of a `records` line beyond its strings' characters: the keys, quotes, commas,
+ * braces, one digit of time, `""` as the least `origin_region`, and the newline.
+ */
+const RECORD_LINE_MIN_BYTES =
+  '{"time":0,"id":"","dataset":"","owner":"","log_group":"","log_stream":"","origin_region":"","message":""}\n'
+    .length;
+
+/**
+ * A lower bound of the UTF-8 bytes these records' lines take (each with its newline),
+ * without rendering them: a string's length never exceeds its UTF-8 size, and JSON
+ * text only adds escapes. Used to send back a payload that cannot fit a response
+ * without rendering it.
+ *
+ * @example
+ * ```ts
+ * leastLineBytes(records, 'messages') <= Buffer.byteLength(lines); // always
+ * ```
+ */
+export function leastLineBytes(records: readonly LogRecord[], mode: LineMode): number {
+  let n = 0;
+  if (mode === 'messages') {
+    for (const r of records) n += r.message.length + (r.message.endsWith('\n') ? 0 : 1);
+    return n;
+  }
+  for (const r of records) {
+    const o = r.origin;
+    n +=
+      RECORD_LINE_MIN_BYTES +
+      o.owner.length +
+      o.logGroup.length +
+      o.logStream.length +
+      r.message.length +
+      r.id.length +
+      r.dataset.length;
+  }
+  return n;
+}

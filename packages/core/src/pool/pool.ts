@@ -94,6 +94,11 @@ export interface RenderOptions extends BatchOptions {
   lines?: LineMode | undefined;
   /** Group each payload's lines by dataset, account and UTC hour. Default true. */
   partition?: boolean | undefined;
+  /**
+   * `false`: decode, parse and group, but do not render: each part has its `least`
+   * bytes and empty `data` (to decide what fits before paying for lines). Default true.
+   */
+  render?: boolean | undefined;
 }
 
 /** One group of a rendered payload's lines. */
@@ -102,6 +107,8 @@ export interface RenderedPart {
   partition: LinePartition | undefined;
   /** Log events (lines) in `data`. */
   events: number;
+  /** A lower bound of the part's bytes, known without rendering (`leastLineBytes`). */
+  least: number;
   /** The lines, each ending with `\n` (UTF-8). */
   data: Buffer;
 }
@@ -302,6 +309,7 @@ class Pool implements WorkerPool {
       kind: TASK_RECORDS,
       lines: 'records',
       partition: false,
+      render: true,
       region: options.region,
     };
     return this.track(inputs, spec, (outputs) => {
@@ -330,6 +338,7 @@ class Pool implements WorkerPool {
       kind: TASK_LINES,
       lines,
       partition: options.partition ?? true,
+      render: options.render ?? true,
       region: options.region,
     };
     return this.track(inputs, spec, (outputs) => {
@@ -354,6 +363,7 @@ class Pool implements WorkerPool {
               parts: it.parts.map((p) => ({
                 partition: p.partition,
                 events: p.events,
+                least: p.least,
                 data: Buffer.from(out, p.start, p.end - p.start),
               })),
             },

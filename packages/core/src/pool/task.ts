@@ -10,7 +10,13 @@ import { partitionOf } from '../layout.js';
 import type { LogRecord, MetricRecord } from '../model.js';
 import { type ProcessedPayload, type ProcessOptions, processEnvelope } from '../process.js';
 import { WorkerPoolError } from './errors.js';
-import { type LineMode, messageLine, originFragment, recordJsonLine } from './lines.js';
+import {
+  type LineMode,
+  leastLineBytes,
+  messageLine,
+  originFragment,
+  recordJsonLine,
+} from './lines.js';
 import { type PackedInputs, unpackInputs } from './pack.js';
 
 /** What a task returns per input: records (structured clone) or NDJSON lines (bytes). */
@@ -24,6 +30,8 @@ export interface TaskMessage extends PackedInputs {
   lines: LineMode;
   /** Lines only: group each payload's lines by dataset, account and hour. */
   partition: boolean;
+  /** Lines only: false gives each part's `least` bytes and no lines. */
+  render: boolean;
   region: string | undefined;
 }
 
@@ -67,6 +75,8 @@ export interface LinePartition {
 export interface WirePart {
   partition: LinePartition | undefined;
   events: number;
+  /** A lower bound of the part's bytes (`leastLineBytes`), known without rendering. */
+  least: number;
   start: number;
   end: number;
 }
@@ -150,7 +160,7 @@ export function runTask(msg: TaskMessage, state: TaskState): TaskOutput {
 }
 
 /** What a task is asked to produce (a {@link TaskMessage} without its inputs). */
-export type TaskSpec = Pick<TaskMessage, 'kind' | 'lines' | 'partition' | 'region'>;
+export type TaskSpec = Pick<TaskMessage, 'kind' | 'lines' | 'partition' | 'region' | 'render'>;
 
 /**
  * Decodes and processes each input in order, turning each payload into an item with
@@ -211,7 +221,7 @@ export function runInputs(
   // Messages need only their partition: classify, do not parse.
   const options = { region: spec.region, parse: spec.lines !== 'messages' };
   const items = eachInput(inputs, sources, state, options, (p, d): WireLines => {
-    const parts = p.control ? [] : renderParts(p.records, spec.lines, spec.partition);
+    const parts = p.control ? [] : renderParts(p.records, spec.lines, spec.partition, spec.render);
     for (const part of parts) {
       texts.push(part.text);
       ranges.push(part.wire);
@@ -270,13 +280,20 @@ function renderParts(
   records: readonly LogRecord[],
   mode: LineMode,
   partition: boolean,
+  rendering: boolean,
 ): RenderedPart[] {
   if (records.length === 0) return [];
   if (!partition) {
     return [
       {
-        text: render(records, null, mode),
-        wire: { partition: undefined, events: records.length, start: 0, end: 0 },
+        text: rendering ? render(records, null, mode) : '',
+        wire: {
+          partition: undefined,
+          events: records.length,
+          least: leastLineBytes(records, mode),
+          start: 0,
+          end: 0,
+        },
       },
     ];
   }
@@ -312,9 +329,19 @@ function renderParts(
   }
   const out: RenderedPart[] = [];
   for (const g of groups.values()) {
+    const idx = groups.size === 1 ? null : g.idx;
     out.push({
-      text: render(records, groups.size === 1 ? null : g.idx, mode),
-      wire: { partition: g.partition, events: g.idx.length, start: 0, end: 0 },
+      text: rendering ? render(records, idx, mode) : '',
+      wire: {
+        partition: g.partition,
+        events: g.idx.length,
+        least: leastLineBytes(
+          idx === null ? records : idx.map((k) => records[k] as LogRecord),
+          mode,
+        ),
+        start: 0,
+        end: 0,
+      },
     });
   }
   return out;

@@ -151,7 +151,12 @@ describe('the worker pool', () => {
         decompressedBytes: w.value.decompressedBytes,
         payloadBytes: w.value.payloadBytes,
       });
-      const parts = g.value.parts.map((x) => ({ ...x, data: x.data.toString('utf8') }));
+      const parts = g.value.parts.map(({ least, ...x }) => {
+        // The bound known without rendering never exceeds the lines' size.
+        expect(least).toBeGreaterThan(0);
+        expect(least).toBeLessThanOrEqual(x.data.length);
+        return { ...x, data: x.data.toString('utf8') };
+      });
       expect(parts).toEqual(w.value.control ? [] : referenceParts(w.value.records));
       if (parts.length > 1) multi++;
     });
@@ -174,6 +179,29 @@ describe('the worker pool', () => {
           .join(''),
       );
     });
+  });
+
+  it('with render: false, measures the parts it would render: same partitions and events, the same bound, no lines', async () => {
+    const inputs = workload(3000, 13);
+    const p = pool({ threads: 2, inlineBelowBytes: 0 });
+    for (const lines of ['records', 'messages'] as const) {
+      const rendered = await p.renderBatch(inputs, { lines, region: 'eu-west-1' });
+      const measured = await p.renderBatch(inputs, { lines, region: 'eu-west-1', render: false });
+      expect(measured).toHaveLength(rendered.length);
+      let parts = 0;
+      measured.forEach((m, i) => {
+        const r = rendered[i]!;
+        expect(m.ok).toBe(r.ok);
+        if (!m.ok || !r.ok) return;
+        expect({ ...m.value, parts: [] }).toEqual({ ...r.value, parts: [] });
+        expect(m.value.parts.map((x) => x.data.length)).toEqual(m.value.parts.map(() => 0));
+        expect(m.value.parts.map(({ data: _d, ...x }) => x)).toEqual(
+          r.value.parts.map(({ data: _d, ...x }) => x),
+        );
+        parts += m.value.parts.length;
+      });
+      expect(parts).toBeGreaterThan(0);
+    }
   });
 
   it('returns identical results whether a batch runs on the workers or inline', async () => {

@@ -4,6 +4,8 @@ import {
   createWorkerPool,
   generateWorkload,
   gzipEnvelope,
+  type PoolInput,
+  type RenderOptions,
   type WorkerPool,
 } from '@logpipe/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -120,14 +122,46 @@ describe('the transform handler with a worker pool', () => {
     }
   });
 
-  it('answers alike when the pool keeps the batch on this thread', async () => {
+  it('answers alike when the pool would keep the batch on this thread (it is not even offered)', async () => {
     const inline = createWorkerPool({ threads: 1, inlineBelowBytes: Number.POSITIVE_INFINITY });
     try {
       const event = mixedEvent();
       expect(await run({ pool: inline }, event)).toEqual(await run({}, event));
-      expect(inline.stats()).toMatchObject({ inlineBatches: 1, pooledBatches: 0 });
+      expect(inline.stats()).toMatchObject({ inlineBatches: 0, pooledBatches: 0 });
     } finally {
       await inline.close();
+    }
+  });
+
+  it('sends a batch in slices sized to what is left of the response, and leaves the tail to this thread', async () => {
+    const sliced = createWorkerPool({ threads: 2, inlineBelowBytes: 16 * 1024 });
+    try {
+      const event = mixedEvent();
+      // The real pool, with each renderBatch call's inputs and render option noted.
+      const calls: Array<{ inputs: number; render: boolean }> = [];
+      const observed: WorkerPool = Object.assign(Object.create(sliced), {
+        renderBatch: (inputs: PoolInput[], o: RenderOptions) => {
+          calls.push({ inputs: inputs.length, render: o.render !== false });
+          return sliced.renderBatch(inputs, o);
+        },
+      });
+      for (const output of ['records', 'messages'] as const) {
+        calls.length = 0;
+        const options = { responseBudgetBytes: 600_000, output };
+        const without = await run(options, event);
+        const withPool = await run({ ...options, pool: observed }, event);
+        expect(withPool).toEqual(without);
+        expect(without.summary.reingestedRecords).toBeGreaterThan(0);
+        // Several rendered slices, then one pass that measures the rest without rendering;
+        // together they cover the records with data once each.
+        expect(calls.filter((c) => c.render).length).toBeGreaterThan(1);
+        expect(calls.at(-1)?.render).toBe(false);
+        expect(calls.filter((c) => !c.render)).toHaveLength(1);
+        const withData = event.records.filter((r) => typeof r.data === 'string').length;
+        expect(calls.reduce((n, c) => n + c.inputs, 0)).toBe(withData);
+      }
+    } finally {
+      await sliced.close();
     }
   });
 
