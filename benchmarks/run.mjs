@@ -93,19 +93,10 @@ function progress(state, label) {
     );
 }
 
-async function loadScenarios(only, quick) {
+async function loadScenarios(only) {
   const list = [];
   for (const name of only.length > 0 ? only : ALL) {
     const file = join(BENCH_DIR, 'scenarios', `${name}.mjs`);
-    if (quick && name === 'pool' && only.length === 0) {
-      // Its run() has no small mode: ~40 s even with one round, most of a smoke run's budget.
-      list.push({
-        name,
-        file,
-        skipped: 'skipped by --quick (its run() has no small mode yet); name it to run it',
-      });
-      continue;
-    }
     if (!existsSync(file)) {
       list.push({ name, file, missing: true });
       continue;
@@ -137,7 +128,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const loadStart = os.loadavg();
-  const scenarios = await loadScenarios(opts.only, opts.quick);
+  const scenarios = await loadScenarios(opts.only);
   const ctx = { quick: opts.quick };
 
   // The plan, so that progress has a total.
