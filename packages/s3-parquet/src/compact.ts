@@ -663,8 +663,11 @@ export async function decodeParquet(
 export interface CompactOptions {
   /** The lake: `createLocalStorage({ root })` or `createS3Storage({ … })`. */
   storage: LakeStorage;
-  /** Encodes a merged batch. Default {@link encodeParquet} with its defaults. */
-  encode?: ((batch: ColumnBatch) => Uint8Array) | undefined;
+  /**
+   * Encodes a merged batch (bytes, or a promise of them: e.g. the `encode` of
+   * `createParquetEncoderPool`). Default {@link encodeParquet} with its defaults.
+   */
+  encode?: ((batch: ColumnBatch) => Uint8Array | Promise<Uint8Array>) | undefined;
   /** Files larger than this are left alone. Default 64 MiB. */
   smallFileBytes?: number | undefined;
   /**
@@ -758,7 +761,7 @@ export interface CompactionStats {
 
 interface Settings {
   storage: LakeStorage;
-  encode: (batch: ColumnBatch) => Uint8Array;
+  encode: (batch: ColumnBatch) => Uint8Array | Promise<Uint8Array>;
   smallFileBytes: number;
   maxOutputBytes: number;
   minFiles: number;
@@ -1025,7 +1028,7 @@ class PartitionRun {
     const output = outputKey(this.#partition, inputs);
     let body: Uint8Array;
     try {
-      body = s.encode({ dataset: this.#dataset, columns: this.#columns, values, rows });
+      body = await s.encode({ dataset: this.#dataset, columns: this.#columns, values, rows });
       const written = Number(parquetMetadata(arrayBufferOf(body)).num_rows);
       if (written !== rows) throw new Error(`the encoded file holds ${written} rows, not ${rows}`);
     } catch (error) {

@@ -281,6 +281,16 @@ function resolveOptions(options: EncodeParquetOptions): {
 }
 
 /**
+ * Validates encode options as {@link encodeParquet} does (and loads zstd for ZSTD), without
+ * encoding: the encoder pool checks its options on the calling thread with it.
+ *
+ * @throws ConfigError like {@link encodeParquet}.
+ */
+export function checkEncodeOptions(options: EncodeParquetOptions): void {
+  resolveOptions(options);
+}
+
+/**
  * Encodes one dataset batch as a Parquet file, with hyparquet-writer (pure JS).
  *
  * Every declared column is in the file, in declaration order, OPTIONAL, even

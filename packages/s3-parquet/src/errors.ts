@@ -64,3 +64,63 @@ export class StorageError extends LogpipeError {
     );
   }
 }
+
+/**
+ * Codes an {@link EncoderPoolError} can carry.
+ *
+ * - `ENCODE_FAILED`: encoding the batch threw on the worker thread (e.g. a column whose
+ *   length is not the batch's row count), or the thread died while it held the batch.
+ * - `POOL_QUEUE_FULL`: `threads + maxQueue` batches are already on the pool; retry later or
+ *   encode on this thread (back-pressure). Retryable.
+ * - `POOL_CLOSED`: `close()` was called; the pool takes no new batches.
+ */
+export type EncoderPoolErrorCode = 'ENCODE_FAILED' | 'POOL_QUEUE_FULL' | 'POOL_CLOSED';
+
+/** Options of {@link EncoderPoolError}. */
+export interface EncoderPoolErrorOptions extends LogpipeErrorOptions {
+  /** The dataset of the batch. */
+  dataset?: string | undefined;
+  /** Rows of the batch. */
+  rows?: number | undefined;
+}
+
+/**
+ * A batch the Parquet encoder pool refused or could not encode. The message names the
+ * dataset and the row count; the worker's own error is the `cause` (`ENCODE_FAILED`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   bytes = await pool.encode(batch);
+ * } catch (err) {
+ *   if (EncoderPoolError.isInstance(err) && err.code === 'POOL_QUEUE_FULL') bytes = encodeParquet(batch);
+ *   else throw err;
+ * }
+ * ```
+ */
+export class EncoderPoolError extends LogpipeError {
+  override readonly code: EncoderPoolErrorCode;
+  readonly dataset: string | undefined;
+  readonly rows: number | undefined;
+
+  constructor(code: EncoderPoolErrorCode, message: string, options: EncoderPoolErrorOptions = {}) {
+    super(code, message, {
+      cause: options.cause,
+      retryable: options.retryable ?? code === 'POOL_QUEUE_FULL',
+    });
+    this.code = code;
+    this.dataset = options.dataset;
+    this.rows = options.rows;
+  }
+
+  /** `instanceof` that also works across two copies of this package. */
+  static override isInstance(value: unknown): value is EncoderPoolError {
+    return (
+      LogpipeError.isInstance(value) &&
+      (value.code === 'ENCODE_FAILED' ||
+        value.code === 'POOL_QUEUE_FULL' ||
+        value.code === 'POOL_CLOSED') &&
+      'rows' in value
+    );
+  }
+}

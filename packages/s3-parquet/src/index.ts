@@ -30,7 +30,14 @@ export {
 } from './compact.js';
 export type { EncodeParquetOptions, ParquetCompression } from './encode.js';
 export { DEFAULT_ROW_GROUP_SIZE, encodeParquet, zstdAvailable } from './encode.js';
-export { StorageError } from './errors.js';
+export type {
+  ParquetEncoderPool,
+  ParquetEncoderPoolOptions,
+  ParquetEncoderPoolStats,
+} from './encoder-pool.js';
+export { createParquetEncoderPool, DEFAULT_ENCODER_MAX_QUEUE } from './encoder-pool.js';
+export type { EncoderPoolErrorCode, EncoderPoolErrorOptions } from './errors.js';
+export { EncoderPoolError, StorageError } from './errors.js';
 export type {
   LakeHandlerEvent,
   LakeHandlerOptions,

@@ -22,8 +22,11 @@ import { createLakeWriter, type LakeWriterOptions } from './writer.js';
 export interface LakeHandlerOptions {
   /** Where files go: `createS3Storage({ client, bucket, prefix })` in Lambda. */
   storage: LakeStorage;
-  /** Parquet encoder. Default {@link encodeParquet} with its defaults. */
-  encode?: ((batch: ColumnBatch) => Uint8Array) | undefined;
+  /**
+   * Parquet encoder (bytes, or a promise of them). Default {@link encodeParquet} with its
+   * defaults.
+   */
+  encode?: ((batch: ColumnBatch) => Uint8Array | Promise<Uint8Array>) | undefined;
   /** Chooses the parser of each event. Default `createClassifier()`. */
   classifier?: Classifier | undefined;
   /** Decoder limits (decompressed-size cap). */

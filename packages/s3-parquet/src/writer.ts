@@ -15,8 +15,12 @@ import type { LakeStorage } from './storage/types.js';
 export interface LakeWriterOptions {
   /** Where files go: `createLocalStorage({ root })` or `createS3Storage({ … })`. */
   storage: LakeStorage;
-  /** Encodes one batch to Parquet bytes. */
-  encode: (batch: ColumnBatch) => Uint8Array;
+  /**
+   * Encodes one batch to Parquet bytes: `encodeParquet` on this thread, or the `encode` of
+   * `createParquetEncoderPool` (worker threads; a promise). A rejection fails that
+   * file's rows like a storage error does.
+   */
+  encode: (batch: ColumnBatch) => Uint8Array | Promise<Uint8Array>;
   /** Write a partition's buffer once its estimated size reaches this. Default 128 MiB. */
   targetFileBytes?: number | undefined;
   /** …or once it holds this many rows. Default 1,000,000. */
@@ -258,7 +262,7 @@ class Writer implements LakeWriter {
         b.dataset.name === 'metrics'
           ? metricColumns(b.dataset, b.metrics)
           : logColumns(b.dataset, b.logs);
-      const body = this.options.encode(batch);
+      const body = await this.options.encode(batch);
       const key = `${partitionPath(b.dataset.name, b.hour)}/${fileName(b)}`;
       await this.options.storage.put(key, body);
       this.stats.rowsWritten += rows;

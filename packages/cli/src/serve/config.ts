@@ -132,11 +132,18 @@ const influxSinkSchema = z.strictObject({
   timeoutMs: positiveInt.optional(),
 });
 
-/** The worker pool that decodes and parses Firehose requests (`createWorkerPool` of core). */
+/**
+ * Worker threads: `threads` > 0 starts, unless `encode: false`, one Parquet encoder pool per
+ * lake sink with as many threads (`createParquetEncoderPool` of `@logpipe/s3-parquet`) and,
+ * with `decode: true`, the pool that decodes and parses Firehose requests (`createWorkerPool`
+ * of core; `inlineBelowBytes`, `maxQueue`).
+ */
 const workersSchema = z.strictObject({
   threads: z.number().int().min(0).max(MAX_WORKER_THREADS).default(DEFAULT_WORKER_THREADS),
   inlineBelowBytes: z.number().int().min(0).optional(),
   maxQueue: z.number().int().min(0).optional(),
+  decode: z.boolean().optional(),
+  encode: z.boolean().optional(),
 });
 
 const sinkSchema = z.discriminatedUnion('type', [

@@ -34,11 +34,13 @@ export const QUEUE_HIGH_WATER_FRACTION = 0.5;
 export const HIGH_WATER_RECHECK_MS = 10;
 
 /**
- * Default `workers.threads`: 0, no worker pool. Measured with
- * `benchmarks/scenarios/serve-load.mjs --threads N` (packages/cli/README.md, Throughput), two
- * threads answered 0.69–0.79× the requests per second of none, with a higher p99: the
- * sidecar's time goes to Parquet encoding on the main thread, and the records cloned back
- * from the workers cost that thread about as much as parsing them.
+ * Default `workers.threads`: 0, no worker threads. Measured with
+ * `benchmarks/scenarios/serve-load.mjs --threads N` on 2 cores (packages/cli/README.md,
+ * Throughput): two threads with both pools answered 0.84–1.17× the requests per second of
+ * none, decoding pool only 0.71–0.81× (the records cloned back from the workers cost the main
+ * thread about as much as parsing them), Parquet encoding pool only (`decode: false`)
+ * 1.15–1.46× in each of nine comparisons, with a higher p99 in three. Threads need spare
+ * cores, which a small ECS task does not have: the setting stays opt-in.
  */
 export const DEFAULT_WORKER_THREADS = 0;
 

@@ -6,14 +6,20 @@ import { gzipEnvelope } from '@logpipe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/serve/config.js';
 import { ServeConfigError } from '../../src/serve/errors.js';
+import { buildSinks, buildWorkerPool, encodeThreads } from '../../src/serve/run.js';
 import { countMetricRows, type LakeRow, readLakeRows } from './support/lake.js';
 import { type FirehoseRequest, firehoseRequests, sendFirehose } from './support/senders.js';
 import { baseConfig, type ServeProcess, startServe, writeConfig } from './support/serve-process.js';
 
 let dir: string;
-/** The same sidecar config twice: without a worker pool, and with two threads that take every request. */
+/**
+ * The same sidecar config three times: without worker threads; with two threads that decode
+ * every request (`decode: true`) and two that encode every Parquet file; and with `threads: 2`
+ * alone, which encodes on the threads and decodes on the main thread (`decode` is off unless set).
+ */
 let plain: ServeProcess | undefined;
 let pooled: ServeProcess | undefined;
+let encodeOnly: ServeProcess | undefined;
 
 const b64 = (x: Buffer | string): string => Buffer.from(x).toString('base64');
 
@@ -107,14 +113,15 @@ function metric(text: string, series: string): number {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'logpipe-serve-workers-'));
-  [plain, pooled] = await Promise.all([
+  [plain, pooled, encodeOnly] = await Promise.all([
     start('plain', { threads: 0 }),
-    start('pooled', { threads: 2, inlineBelowBytes: 0 }),
+    start('pooled', { threads: 2, decode: true, inlineBelowBytes: 0 }),
+    start('encode-only', { threads: 2 }),
   ]);
 });
 
 afterAll(async () => {
-  for (const s of [plain, pooled]) {
+  for (const s of [plain, pooled, encodeOnly]) {
     s?.kill('SIGKILL');
     await s?.exited;
   }
@@ -126,18 +133,21 @@ describe('logpipe serve with a worker pool (workers.threads)', () => {
     // All at once: the pool holds several requests at a time.
     const answers = await Promise.all(
       requests.map(async (r) => {
-        const [a, b] = await Promise.all([
+        const [a, b, c] = await Promise.all([
           sendFirehose(plain!.port, r),
           sendFirehose(pooled!.port, r),
+          sendFirehose(encodeOnly!.port, r),
         ]);
-        return [r.requestId, a.status, b.status];
+        return [r.requestId, a.status, b.status, c.status];
       }),
     );
-    expect(answers).toEqual(requests.map((r) => [r.requestId, 200, 200]));
+    expect(answers).toEqual(requests.map((r) => [r.requestId, 200, 200, 200]));
     // Acknowledged means durable: read right after the answers.
     const rows = sorted(await readLakeRows(join(dir, 'plain', 'lake')));
+    // Files encoded by the Parquet encoder pool hold exactly the rows encoded on the main thread.
     const pooledRows = sorted(await readLakeRows(join(dir, 'pooled', 'lake')));
     expect(pooledRows).toEqual(rows);
+    expect(sorted(await readLakeRows(join(dir, 'encode-only', 'lake')))).toEqual(rows);
     const ids = new Set(rows.map((x) => x.id));
     for (const r of requests) for (const id of r.eventIds) expect(ids.has(id)).toBe(true);
     // The raw lines of the mixed request are there too, with ids from the request id.
@@ -148,6 +158,7 @@ describe('logpipe serve with a worker pool (workers.threads)', () => {
     const metricRows = await countMetricRows(join(dir, 'plain', 'lake'));
     expect(metricRows).toBeGreaterThan(2);
     expect(await countMetricRows(join(dir, 'pooled', 'lake'))).toBe(metricRows);
+    expect(await countMetricRows(join(dir, 'encode-only', 'lake'))).toBe(metricRows);
 
     const letters = await deadLetters('plain');
     expect(letters.map((l) => (l as { code: string }).code)).toEqual([
@@ -156,6 +167,41 @@ describe('logpipe serve with a worker pool (workers.threads)', () => {
       'INVALID_ENVELOPE',
     ]);
     expect(await deadLetters('pooled')).toEqual(letters);
+  });
+
+  it('encodes every Parquet file on the encoder threads, with or without the decoding pool', async () => {
+    const stat = (text: string, name: string) =>
+      metric(text, `logpipe_sink_writer_stat{sink="lake",stat="${name}"}`);
+    const text = await (await fetch(pooled!.url('/metrics'))).text();
+    const files = stat(text, 'filesWritten');
+    expect(files).toBeGreaterThan(0);
+    expect(stat(text, 'encoder.threads')).toBe(2);
+    // Every file went through the pool: none failed, none fell back to the main thread.
+    expect(stat(text, 'encoder.encoded')).toBe(files);
+    expect(stat(text, 'encoder.rows')).toBe(stat(text, 'rowsWritten'));
+    expect(stat(text, 'encoder.failed')).toBe(0);
+    expect(stat(text, 'encoder.inlineFallbacks')).toBe(0);
+    expect(stat(text, 'encoder.pending')).toBe(0);
+    expect(pooled!.logs.find((l) => l.msg === 'logpipe serve listening')).toMatchObject({
+      workers: { threads: 2, encodeThreads: 2 },
+    });
+    // threads: 2 alone: no decoding pool, the encoder pool all the same.
+    const only = await (await fetch(encodeOnly!.url('/metrics'))).text();
+    expect(stat(only, 'encoder.threads')).toBe(2);
+    expect(stat(only, 'encoder.encoded')).toBe(stat(only, 'filesWritten'));
+    expect(stat(only, 'encoder.rows')).toBe(stat(only, 'rowsWritten'));
+    expect(stat(only, 'encoder.failed') + stat(only, 'encoder.inlineFallbacks')).toBe(0);
+    expect(metric(only, 'logpipe_worker_threads')).toBe(0);
+    expect(only).not.toContain('logpipe_worker_batches_total{');
+    expect(encodeOnly!.logs.find((l) => l.msg === 'logpipe serve listening')).toMatchObject({
+      workers: { threads: 0, encodeThreads: 2 },
+    });
+    const none = await (await fetch(plain!.url('/metrics'))).text();
+    expect(stat(none, 'filesWritten')).toBeGreaterThan(0);
+    expect(none).not.toContain('stat="encoder.');
+    expect(plain!.logs.find((l) => l.msg === 'logpipe serve listening')).toMatchObject({
+      workers: { threads: 0, encodeThreads: 0 },
+    });
   });
 
   it('reports the pool on /metrics: its threads, and every request on the workers', async () => {
@@ -199,6 +245,7 @@ describe('logpipe serve with a worker pool (workers.threads)', () => {
       expect.arrayContaining(['logpipe serve drained', 'logpipe serve stopped']),
     );
     expect(msgs).not.toContain('closing the worker pool failed');
+    expect(msgs).not.toContain('closing a sink failed');
     const ids = new Set((await readLakeRows(join(dir, 'pooled', 'lake'))).map((x) => x.id));
     for (const id of r!.eventIds) expect(ids.has(id)).toBe(true);
   });
@@ -213,7 +260,7 @@ describe('logpipe serve with a worker pool that is full', () => {
 
   it('decodes the requests the pool refuses on the main thread, warns, and counts them', async () => {
     // One thread and no queue: a request arriving while another is on the worker is refused.
-    busy = await start('busy', { threads: 1, maxQueue: 0, inlineBelowBytes: 0 });
+    busy = await start('busy', { threads: 1, decode: true, maxQueue: 0, inlineBelowBytes: 0 });
     const burst = firehoseRequests({
       requests: 16,
       payloadsPerRequest: 40,
@@ -239,6 +286,43 @@ describe('logpipe serve with a worker pool that is full', () => {
   });
 });
 
+describe('the lake sinks of workers.encode', () => {
+  const config = (workers: Record<string, unknown>) =>
+    validateConfig(
+      { sources: { stdin: {} }, sinks: [{ type: 'lake', location: join(dir, 'sinks') }], workers },
+      {},
+    ).config;
+  const encoderStats = async (workers: Record<string, unknown>) => {
+    const c = config(workers);
+    const [sink] = await buildSinks(c, { workers: true });
+    try {
+      return Object.keys(sink!.stats()).filter((k) => k.startsWith('encoder.'));
+    } finally {
+      await sink!.close();
+    }
+  };
+
+  it('encode on worker threads by default with threads > 0, and not with encode: false', async () => {
+    expect(encodeThreads(config({ threads: 2 }))).toBe(2);
+    expect(encodeThreads(config({ threads: 2, decode: false }))).toBe(2);
+    expect(encodeThreads(config({ threads: 2, encode: false }))).toBe(0);
+    expect(encodeThreads(config({}))).toBe(0);
+    expect(await encoderStats({ threads: 2 })).toContain('encoder.threads');
+    expect(await encoderStats({ threads: 2, encode: false })).toEqual([]);
+    expect(await encoderStats({ threads: 0 })).toEqual([]);
+    // Decoding on the threads only when asked (it measured slower).
+    expect(buildWorkerPool(config({ threads: 2 }), {})).toBeUndefined();
+    expect(buildWorkerPool(config({ threads: 2, decode: false }), {})).toBeUndefined();
+    const decoding = buildWorkerPool(config({ threads: 2, decode: true }), {});
+    expect(decoding?.threads).toBe(2);
+    await decoding?.close();
+    // `logpipe serve --check` builds the sinks without threads.
+    const [sink] = await buildSinks(config({ threads: 2 }));
+    expect(Object.keys(sink!.stats()).filter((k) => k.startsWith('encoder.'))).toEqual([]);
+    await sink!.close();
+  });
+});
+
 describe('the workers config section', () => {
   const base = { sources: { stdin: {} }, sinks: [{ type: 'lake', location: './lake' }] };
   const problems = (workers: unknown): string[] => {
@@ -251,12 +335,16 @@ describe('the workers config section', () => {
     return [];
   };
 
-  it('defaults to no pool and takes threads, inlineBelowBytes and maxQueue', () => {
+  it('defaults to no pool and takes threads, inlineBelowBytes, maxQueue, decode and encode', () => {
     expect(validateConfig(base, {}).config.workers).toEqual({ threads: 0 });
     expect(
       validateConfig({ ...base, workers: { threads: 2, inlineBelowBytes: 0, maxQueue: 4 } }, {})
         .config.workers,
     ).toEqual({ threads: 2, inlineBelowBytes: 0, maxQueue: 4 });
+    expect(
+      validateConfig({ ...base, workers: { threads: 2, decode: false, encode: true } }, {}).config
+        .workers,
+    ).toEqual({ threads: 2, decode: false, encode: true });
   });
 
   it('names the key path of a bad value', () => {
@@ -272,6 +360,12 @@ describe('the workers config section', () => {
     ]);
     expect(problems({ threads: 2, maxQueue: -3 })).toEqual([
       'workers.maxQueue: Too small: expected number to be >=0',
+    ]);
+    expect(problems({ threads: 2, encode: 'yes' })).toEqual([
+      'workers.encode: expected boolean, received string',
+    ]);
+    expect(problems({ threads: 2, decode: 1 })).toEqual([
+      'workers.decode: expected boolean, received number',
     ]);
     expect(problems({ thread: 2 })).toEqual(['workers.thread: unknown key']);
   });
