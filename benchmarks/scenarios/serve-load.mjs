@@ -9,9 +9,10 @@
 //
 // Usage: node benchmarks/scenarios/serve-load.mjs [--seconds 10] [--concurrency 16]
 //        [--payloads 20] [--flush-ms 1000] [--max-requests 32] [--threads 0]
-//        [--inline-below BYTES] [--no-reference]
-// --threads N writes `workers: { threads: N }` into the sidecar's config (0: no worker pool,
-// everything on the main thread); --inline-below sets `workers.inlineBelowBytes` (default:
+//        [--inline-below BYTES] [--decode] [--no-encode] [--no-reference]
+// --threads N writes `workers: { threads: N }` into the sidecar's config (0: no worker
+// threads, everything on the main thread; N > 0: Parquet encoding on N threads, decoding
+// too with --decode, encoding not with --no-encode); --inline-below sets `workers.inlineBelowBytes` (default:
 // core's). The notes say how many requests went to the worker threads. --no-reference skips
 // the bare HTTP server (half the run time when comparing sidecar settings).
 // Needs: pnpm turbo run build --filter=@logpipe/cli...
@@ -156,12 +157,17 @@ async function referenceServer() {
   return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
 }
 
-async function startSidecar(dir, { flushMs, maxRequests, threads, inlineBelow }) {
+async function startSidecar(dir, { flushMs, maxRequests, threads, inlineBelow, decode, encode }) {
   const config = {
     server: { host: '127.0.0.1', port: 0 },
     sources: { firehose: { accessKeys: ['bench-key'] } },
     queue: { maxRequests },
-    workers: { threads, ...(inlineBelow === undefined ? {} : { inlineBelowBytes: inlineBelow }) },
+    workers: {
+      threads,
+      decode,
+      encode,
+      ...(inlineBelow === undefined ? {} : { inlineBelowBytes: inlineBelow }),
+    },
     sinks: [{ type: 'lake', location: join(dir, 'lake'), flushIntervalMs: flushMs }],
     deadLetter: { path: join(dir, 'dead-letters') },
   };
@@ -201,6 +207,8 @@ export async function run({
   flushMs = 1000,
   maxRequests = 32,
   threads = 0,
+  decode = false,
+  encode = true,
   inlineBelow = undefined,
   reference = true,
 } = {}) {
@@ -219,7 +227,14 @@ export async function run({
       await ref.close();
     }
 
-    const sidecar = await startSidecar(dir, { flushMs, maxRequests, threads, inlineBelow });
+    const sidecar = await startSidecar(dir, {
+      flushMs,
+      maxRequests,
+      threads,
+      inlineBelow,
+      decode,
+      encode,
+    });
     rows.push({
       variant: `logpipe serve → local lake, ${threads === 0 ? 'no worker pool' : `${threads} worker threads`}`,
       ...(await drive(sidecar.port, requests, { seconds, concurrency })),
@@ -237,7 +252,7 @@ export async function run({
     const avgEvents = requests.reduce((n, r) => n + r.events, 0) / requests.length;
     const avgKb = requests.reduce((n, r) => n + r.body.length, 0) / requests.length / 1024;
     return {
-      title: `logpipe serve under load on loopback (${seconds} s, ${concurrency} senders, requests of ${payloads} payloads ≈ ${Math.round(avgEvents)} events / ${avgKb.toFixed(0)} KiB gzip; flushIntervalMs ${flushMs}, queue.maxRequests ${maxRequests}, workers.threads ${threads}${inlineBelow === undefined ? '' : `, workers.inlineBelowBytes ${inlineBelow}`})`,
+      title: `logpipe serve under load on loopback (${seconds} s, ${concurrency} senders, requests of ${payloads} payloads ≈ ${Math.round(avgEvents)} events / ${avgKb.toFixed(0)} KiB gzip; flushIntervalMs ${flushMs}, queue.maxRequests ${maxRequests}, workers.threads ${threads}, decode ${decode}, encode ${encode}${inlineBelow === undefined ? '' : `, workers.inlineBelowBytes ${inlineBelow}`})`,
       rows,
       notes: `sidecar: ${files} Parquet files written, ${highWater} high-water flushes, requests on worker threads ${worker('pool')} (kept inline by the pool ${worker('inline')}), exit ${exitCode} after SIGTERM`,
     };
@@ -262,6 +277,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     maxRequests: arg(args, '--max-requests', 32),
     threads: arg(args, '--threads', 0),
     inlineBelow: arg(args, '--inline-below', undefined),
+    decode: args.includes('--decode'),
+    encode: !args.includes('--no-encode'),
     reference: !args.includes('--no-reference'),
   });
   const ref = result.rows.length > 1 ? result.rows[0] : undefined;
