@@ -131,6 +131,18 @@ async function readHyparquet(
   });
 }
 
+/** A row whose object values lose an own `__proto__` key (what hyparquet can give back). */
+function withoutProtoKeys(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[k] =
+      v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__')
+        ? Object.fromEntries(Object.entries(v).filter(([key]) => key !== '__proto__'))
+        : v;
+  }
+  return out;
+}
+
 function expectedRows(batch: ColumnBatch): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < batch.rows; i++) {
@@ -243,7 +255,9 @@ describe('encodeParquet property', () => {
           const batch: ColumnBatch = { dataset, columns, values, rows: rows.length };
           const bytes = encodeParquet(batch, { compression });
           const want = expectedRows(batch);
-          expect(await readHyparquet(bytes, columns)).toEqual(want);
+          // hyparquet builds MAP values by assignment, so a `__proto__` key sets the object's
+          // prototype instead of becoming an entry; DuckDB, next, reads such keys back.
+          expect(await readHyparquet(bytes, columns)).toEqual(want.map(withoutProtoKeys));
           expect(await readDuck(writeTemp(bytes), columns)).toEqual(want);
         },
       ),
