@@ -217,21 +217,7 @@ export const variants = {
   blueprint: ({ events }) => {
     const client = loopbackFirehose();
     const handler = blueprintHandler(client);
-    return {
-      runs: {
-        '': async () => {
-          for (const ev of events) sink.n += (await handler(ev)).records.length;
-        },
-      },
-      info: async () => {
-        const t = { okBytes: 0, reingested: 0 };
-        for (const ev of events) {
-          const out = await handler(ev);
-          tally(t, out.records, out.reingested);
-        }
-        return t;
-      },
-    };
+    return invocations(events, handler, (out) => out.reingested);
   },
   messages: (state) => handlerVariant(state, 'messages'),
   records: (state) => handlerVariant(state, 'records'),
@@ -260,17 +246,27 @@ async function handlerVariant({ events }, output, threads) {
     pool,
   });
   return {
+    ...invocations(events, handler, () => handler.lastSummary.reingestedRecords),
     close: () => pool?.close(),
+  };
+}
+
+/**
+ * A variant that handles every invocation once per round; `info` runs them once more
+ * and sums their outcome (`reingestedOf` reads how many records one invocation re-ingested).
+ */
+function invocations(events, handle, reingestedOf) {
+  return {
     runs: {
       '': async () => {
-        for (const ev of events) sink.n += (await handler(ev)).records.length;
+        for (const ev of events) sink.n += (await handle(ev)).records.length;
       },
     },
     info: async () => {
       const t = { okBytes: 0, reingested: 0 };
       for (const ev of events) {
-        const out = await handler(ev);
-        tally(t, out.records, handler.lastSummary.reingestedRecords);
+        const out = await handle(ev);
+        tally(t, out.records, reingestedOf(out));
       }
       return t;
     },

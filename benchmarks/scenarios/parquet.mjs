@@ -18,6 +18,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { createClassifier, createDecoder, getDataset, processEnvelope } from '@logpipe/core';
 import { encodeParquet, logColumns } from '@logpipe/s3-parquet';
+import { loadBatch } from '../../packages/s3-parquet/bench/duckdb-load.mjs';
 import { barChart } from '../charts.mjs';
 import { payloadSet } from '../inputs.mjs';
 import { fmt, fmtSig } from '../lib.mjs';
@@ -78,17 +79,6 @@ export function setup({ quick }) {
   };
 }
 
-const SQL_TYPE = {
-  timestamp: 'TIMESTAMPTZ',
-  int: 'INTEGER',
-  bigint: 'BIGINT',
-  double: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  string: 'VARCHAR',
-  json: 'VARCHAR',
-  map: 'MAP(VARCHAR, VARCHAR)',
-};
-
 async function duck() {
   const d = await import('@duckdb/node-api');
   const instance = await d.DuckDBInstance.create(':memory:', { threads: '1' });
@@ -97,49 +87,8 @@ async function duck() {
 }
 
 /** Creates table `name` for a batch and appends its rows through the appender. */
-async function load({ d, db }, name, batch) {
-  const cols = batch.columns.map((c) => `"${c.name}" ${SQL_TYPE[c.type]}`).join(', ');
-  await db.run(`CREATE OR REPLACE TABLE ${name} (${cols})`);
-  const app = await db.createAppender(name);
-  const mapType = d.MAP(d.VARCHAR, d.VARCHAR);
-  const { columns, values } = batch;
-  const types = columns.map((c) => c.type);
-  for (let i = 0; i < batch.rows; i++) {
-    for (let c = 0; c < types.length; c++) {
-      const v = values[c][i];
-      if (v === null || v === undefined) {
-        app.appendNull();
-        continue;
-      }
-      switch (types[c]) {
-        case 'timestamp':
-          app.appendTimestampTZ(d.timestampTZValue(BigInt(v) * 1000n));
-          break;
-        case 'int':
-          app.appendInteger(v);
-          break;
-        case 'bigint':
-          app.appendBigInt(BigInt(v));
-          break;
-        case 'double':
-          app.appendDouble(v);
-          break;
-        case 'boolean':
-          app.appendBoolean(v);
-          break;
-        case 'map':
-          app.appendMap(
-            d.mapValue(Object.entries(v).map(([key, value]) => ({ key, value }))),
-            mapType,
-          );
-          break;
-        default:
-          app.appendVarchar(v);
-      }
-    }
-    app.endRow();
-  }
-  app.closeSync();
+function load({ d, db }, name, batch) {
+  return loadBatch(d, db, name, batch);
 }
 
 async function copyOut({ db }, name, file) {

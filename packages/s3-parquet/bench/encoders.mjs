@@ -20,6 +20,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadBatch } from './duckdb-load.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, '..');
@@ -175,62 +176,12 @@ async function duckdbEncoder(work, codec) {
   const d = await import('@duckdb/node-api');
   const instance = await d.DuckDBInstance.create(':memory:', { threads: '1' });
   const db = await d.DuckDBConnection.create(instance);
-  const sqlType = {
-    timestamp: 'TIMESTAMPTZ',
-    int: 'INTEGER',
-    bigint: 'BIGINT',
-    double: 'DOUBLE',
-    boolean: 'BOOLEAN',
-    string: 'VARCHAR',
-    json: 'VARCHAR',
-    map: 'MAP(VARCHAR, VARCHAR)',
-  };
-  const mapType = d.MAP(d.VARCHAR, d.VARCHAR);
   let n = 0;
   return {
     codec,
     async encode(batch) {
       const table = `t${n++}`;
-      const cols = batch.columns.map((c) => `"${c.name}" ${sqlType[c.type]}`).join(', ');
-      await db.run(`CREATE TABLE ${table} (${cols})`);
-      const app = await db.createAppender(table);
-      const { columns, values } = batch;
-      for (let i = 0; i < batch.rows; i++) {
-        for (let c = 0; c < columns.length; c++) {
-          const v = values[c][i];
-          if (v === null || v === undefined) {
-            app.appendNull();
-            continue;
-          }
-          switch (columns[c].type) {
-            case 'timestamp':
-              app.appendTimestampTZ(d.timestampTZValue(BigInt(v) * 1000n));
-              break;
-            case 'int':
-              app.appendInteger(v);
-              break;
-            case 'bigint':
-              app.appendBigInt(BigInt(v));
-              break;
-            case 'double':
-              app.appendDouble(v);
-              break;
-            case 'boolean':
-              app.appendBoolean(v);
-              break;
-            case 'map':
-              app.appendMap(
-                d.mapValue(Object.entries(v).map(([key, value]) => ({ key, value }))),
-                mapType,
-              );
-              break;
-            default:
-              app.appendVarchar(v);
-          }
-        }
-        app.endRow();
-      }
-      app.closeSync();
+      await loadBatch(d, db, table, batch);
       const file = join(work, `${table}.parquet`);
       await db.run(
         `COPY ${table} TO '${file}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE ${ROW_GROUP})`,
