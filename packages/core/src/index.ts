@@ -145,3 +145,4 @@ export {
 export type { LinePartition, PooledPayload } from './pool/task.js';
 export type { ProcessedPayload, ProcessOptions } from './process.js';
 export { processEnvelope } from './process.js';
+export { COMPILED_DATASETS, RecordLineSerializer, recordLineReference } from './record-line.js';

@@ -3,7 +3,7 @@
 // JSON.stringify for the fields, that template plus a serializer compiled from
 // the dataset's column declaration (getDataset) for the fields, fast-json-stringify
 // with one schema per dataset (datasetColumns), and what the package ships
-// (renderLines from dist/, which picks per dataset: src/serialize.ts).
+// (renderLines from dist/, which picks per dataset: core's src/record-line.ts).
 //
 //   pnpm turbo run build --filter=@logpipe/firehose-transform...
 //   node packages/firehose-transform/bench/serialize.mjs [--rounds 21] [--ms 50] [--events 30000]

@@ -1,44 +1,13 @@
 /**
  * The NDJSON lines a worker returns instead of record objects (copying finished
- * bytes back is cheap; structured-cloning record objects is not).
- *
- * `records` lines are byte for byte what `@logpipe/firehose-transform` puts in an
- * `Ok` record (its `recordLine`): the common columns, then the dataset's fields.
+ * bytes back is cheap; structured-cloning record objects is not). `records` lines
+ * are written by `RecordLineSerializer` (record-line.ts), as the Firehose transform
+ * writes them.
  */
-import type { LogOrigin, LogRecord } from '../model.js';
+import type { LogRecord } from '../model.js';
 
 /** What each line of a rendered payload holds. */
 export type LineMode = 'records' | 'messages';
-
-/**
- * The JSON text between `"dataset":…` and `"message":` of every record of one
- * payload (they share one origin), with the leading comma.
- */
-export function originFragment(origin: LogOrigin): string {
-  // Same keys, order and escaping as JSON.stringify of the record line object.
-  return (
-    `,"owner":${JSON.stringify(origin.owner)}` +
-    `,"log_group":${JSON.stringify(origin.logGroup)}` +
-    `,"log_stream":${JSON.stringify(origin.logStream)}` +
-    `,"origin_region":${origin.region === undefined ? 'null' : JSON.stringify(origin.region)}`
-  );
-}
-
-/**
- * One record as a JSON line without the newline: `time`, `id`, `dataset`, `owner`,
- * `log_group`, `log_stream`, `origin_region`, `message`, then the dataset's fields.
- * `fragment` is {@link originFragment} of the record's origin.
- *
- * @example
- * ```ts
- * recordJsonLine(record, originFragment(record.origin)); // '{"time":…,"id":"3195…","dataset":"vpc_flow",…}'
- * ```
- */
-export function recordJsonLine(r: LogRecord, fragment: string): string {
-  const head = `{"time":${JSON.stringify(r.time)},"id":${JSON.stringify(r.id)},"dataset":${JSON.stringify(r.dataset)}${fragment},"message":${JSON.stringify(r.message)}`;
-  const rest = JSON.stringify(r.fields);
-  return rest.length <= 2 ? `${head}}` : `${head},${rest.slice(1)}`;
-}
 
 /** One record's message as a line (a trailing newline is not doubled). */
 export function messageLine(r: LogRecord): string {

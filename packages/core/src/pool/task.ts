@@ -9,14 +9,9 @@ import { DecodeError, type DecodeErrorCode } from '../errors.js';
 import { partitionOf } from '../layout.js';
 import type { LogRecord, MetricRecord } from '../model.js';
 import { type ProcessedPayload, type ProcessOptions, processEnvelope } from '../process.js';
+import { RecordLineSerializer } from '../record-line.js';
 import { WorkerPoolError } from './errors.js';
-import {
-  type LineMode,
-  leastLineBytes,
-  messageLine,
-  originFragment,
-  recordJsonLine,
-} from './lines.js';
+import { type LineMode, leastLineBytes, messageLine } from './lines.js';
 import { type PackedInputs, unpackInputs } from './pack.js';
 
 /** What a task returns per input: records (structured clone) or NDJSON lines (bytes). */
@@ -256,14 +251,17 @@ interface RenderedPart {
   wire: WirePart;
 }
 
+/** Made on first use, one per thread (its caches only speed it up). */
+let serializer: RecordLineSerializer | undefined;
+
 function render(records: readonly LogRecord[], idx: readonly number[] | null, mode: LineMode) {
+  serializer ??= new RecordLineSerializer();
   let text = '';
   const n = idx === null ? records.length : idx.length;
   if (mode === 'records') {
-    const fragment = n === 0 ? '' : originFragment((records[0] as LogRecord).origin);
     for (let j = 0; j < n; j++) {
       const r = records[idx === null ? j : (idx[j] as number)] as LogRecord;
-      text += `${recordJsonLine(r, fragment)}\n`;
+      text += `${serializer.line(r)}\n`;
     }
   } else {
     for (let j = 0; j < n; j++)

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as Core from '../../src/index.js';
 import { fixture } from '../fixtures.js';
-import { referenceLine } from '../support/record-line.js';
 
 const core = (await import(
   fileURLToPath(new URL('../../dist/index.js', import.meta.url))
@@ -89,7 +88,7 @@ function referenceParts(records: readonly Core.LogRecord[]) {
       g = { partition, lines: [] };
       groups.set(key, g);
     }
-    g.lines.push(`${referenceLine(r)}\n`);
+    g.lines.push(`${core.recordLineReference(r)}\n`);
   }
   return [...groups.values()].map((g) => ({
     partition: g.partition,
