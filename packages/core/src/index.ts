@@ -73,6 +73,7 @@ export {
   FIREHOSE_MAX_RECORD_BYTES,
   KINESIS_MAX_RECORD_BYTES,
 } from './limits.js';
+export { LineBuffer } from './line-buffer.js';
 export type {
   DimensionSpec,
   DimensionTransform,

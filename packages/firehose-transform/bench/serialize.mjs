@@ -23,9 +23,10 @@ import {
   datasetColumns,
   generateWorkload,
   getDataset,
+  LineBuffer,
   processEnvelope,
 } from '@logpipe/core';
-import { renderLines } from '@logpipe/firehose-transform';
+import { renderLines, renderLinesInto } from '@logpipe/firehose-transform';
 
 const args = process.argv.slice(2);
 const arg = (name, dflt) => {
@@ -207,15 +208,29 @@ const lineVariants = [
 ];
 const fj = await fastJsonStringify();
 if (fj) lineVariants.push(['fast-json-stringify, schema per dataset', fj]);
+// Each variant gives a payload's bytes: its lines joined, then Buffer.from (what the
+// handler did before), or the shipped lines written into a reused LineBuffer (what it does now).
 const variants = lineVariants.map(([label, line]) => [
   label,
   (records) => {
     let out = '';
     for (let i = 0; i < records.length; i++) out += `${line(records[i])}\n`;
-    return out;
+    return Buffer.from(out);
   },
 ]);
-variants.push(['renderLines from dist (shipped)', (records) => renderLines(records, 'records')]);
+variants.push([
+  'renderLines from dist, then Buffer.from (shipped lines, handler before)',
+  (records) => Buffer.from(renderLines(records, 'records')),
+]);
+const scratch = new LineBuffer();
+variants.push([
+  'renderLinesInto a reused LineBuffer (shipped, handler now)',
+  (records) => {
+    scratch.reset();
+    renderLinesInto(scratch, records, 'records');
+    return scratch.bytes();
+  },
+]);
 
 const quantile = (s, q) => s[Math.min(s.length - 1, Math.floor((s.length - 1) * q + 0.5))];
 const fmt = (n, d = 0) =>
@@ -226,10 +241,10 @@ console.log(
 );
 if (!fj) console.log('(fast-json-stringify not installed: skipped)');
 for (const [name, ps] of sets) {
-  const expected = ps.map((rs) => rs.map((r) => `${referenceLine(r)}\n`).join(''));
-  const bytes = expected.reduce((s, t) => s + Buffer.byteLength(t), 0);
+  const expected = ps.map((rs) => Buffer.from(rs.map((r) => `${referenceLine(r)}\n`).join('')));
+  const bytes = expected.reduce((s, b) => s + b.length, 0);
   const records = ps.reduce((s, rs) => s + rs.length, 0);
-  const exact = variants.map(([, render]) => ps.every((rs, i) => render(rs) === expected[i]));
+  const exact = variants.map(([, render]) => ps.every((rs, i) => render(rs).equals(expected[i])));
   const rates = variants.map(() => []);
   let sink = 0;
   for (let round = 0; round <= ROUNDS; round++) {
@@ -239,7 +254,7 @@ for (const [name, ps] of sets) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       do {
-        for (let i = 0; i < ps.length; i++) sink += Buffer.from(render(ps[i])).length;
+        for (let i = 0; i < ps.length; i++) sink += render(ps[i]).length;
         passes++;
       } while (performance.now() - t0 < MIN_MS);
       const cpu = process.cpuUsage(c0);

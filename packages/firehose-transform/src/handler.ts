@@ -11,6 +11,7 @@ import {
   createDecoder,
   type DecoderOptions,
   estimateDecompressedBytes,
+  LineBuffer,
   type LogRecord,
   type PoolInput,
   type PoolResult,
@@ -26,7 +27,7 @@ import type {
   FirehoseTransformationResultRecord,
 } from './event.js';
 import { DEFAULT_RESPONSE_BUDGET_BYTES, FIREHOSE_MAX_RECORD_BYTES } from './limits.js';
-import { leastLineBytes, type OutputMode, renderLines } from './output.js';
+import { leastLineBytes, type OutputMode, renderLinesInto } from './output.js';
 import {
   type ReingestEntry,
   type ReingestOptions,
@@ -165,6 +166,8 @@ class Transform {
   private readonly maxRecord: number;
   private readonly log: (line: string) => void;
   private readonly pool: WorkerPool | undefined;
+  /** Scratch bytes of the record being rendered (reused across records and invocations). */
+  private readonly lines = new LineBuffer();
 
   constructor(private readonly options: TransformOptions) {
     const mode = options.output ?? 'records';
@@ -561,7 +564,11 @@ class Transform {
         this.requeueWhole(rec, i, out, pending, s);
         continue;
       }
-      const data = Buffer.from(renderLines(mainRecords, this.output));
+      const lines = this.lines;
+      lines.reset();
+      renderLinesInto(lines, mainRecords, this.output);
+      // A view of the scratch buffer: used (base64, length) before the next render.
+      const data = lines.bytes();
       let okRecord: FirehoseTransformationResultRecord | undefined;
       if (data.length > this.maxRecord) {
         if (main.idx.length === 1 && parts.length > 0) {

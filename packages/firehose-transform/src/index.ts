@@ -35,7 +35,7 @@ export {
   LAMBDA_MAX_RESPONSE_BYTES,
 } from './limits.js';
 export type { OutputMode } from './output.js';
-export { recordLine, renderLines } from './output.js';
+export { recordLine, renderLines, renderLinesInto } from './output.js';
 export type {
   ReingestEntry,
   ReingestOptions,

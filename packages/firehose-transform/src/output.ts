@@ -1,4 +1,8 @@
-import { leastLineBytes as coreLeastLineBytes, type LogRecord } from '@logpipe/core';
+import {
+  leastLineBytes as coreLeastLineBytes,
+  type LineBuffer,
+  type LogRecord,
+} from '@logpipe/core';
 import { RecordLineSerializer } from './serialize.js';
 
 /** How each LogRecord becomes one line of an `Ok` record's data. */
@@ -37,6 +41,39 @@ export function renderLines(records: readonly LogRecord[], mode: OutputMode): st
     for (const r of records) out += `${mode(r)}\n`;
   }
   return out;
+}
+
+/**
+ * Appends the lines {@link renderLines} gives to `out`, as UTF-8 bytes, without
+ * building the batch's text first (what the handler uses).
+ *
+ * @example
+ * ```ts
+ * const out = new LineBuffer();
+ * renderLinesInto(out, records, 'messages');
+ * out.bytes().equals(Buffer.from(renderLines(records, 'messages'))); // true
+ * ```
+ */
+export function renderLinesInto(
+  out: LineBuffer,
+  records: readonly LogRecord[],
+  mode: OutputMode,
+): void {
+  if (mode === 'records') {
+    serializer ??= new RecordLineSerializer();
+    const s = serializer;
+    for (const r of records) {
+      out.write(s.line(r));
+      out.newline();
+    }
+  } else if (mode === 'messages') {
+    for (const r of records) out.line(r.message);
+  } else {
+    for (const r of records) {
+      out.write(mode(r));
+      out.newline();
+    }
+  }
 }
 
 /**

@@ -9,11 +9,6 @@ import type { LogRecord } from '../model.js';
 /** What each line of a rendered payload holds. */
 export type LineMode = 'records' | 'messages';
 
-/** One record's message as a line (a trailing newline is not doubled). */
-export function messageLine(r: LogRecord): string {
-  return r.message.endsWith('\n') ? r.message : `${r.message}\n`;
-}
-
 /**
  * Bytes of a `records` line beyond its strings' characters: the keys, quotes, commas,
  * braces, one digit of time, `""` as the least `origin_region`, and the newline.

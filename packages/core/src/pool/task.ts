@@ -7,11 +7,12 @@ import type { Classifier } from '../classify.js';
 import type { CwlDecoder, DecodedPayload, DecodeResult } from '../decode/decoder.js';
 import { DecodeError, type DecodeErrorCode } from '../errors.js';
 import { partitionOf } from '../layout.js';
+import { LineBuffer } from '../line-buffer.js';
 import type { LogRecord, MetricRecord } from '../model.js';
 import { type ProcessedPayload, type ProcessOptions, processEnvelope } from '../process.js';
 import { RecordLineSerializer } from '../record-line.js';
 import { WorkerPoolError } from './errors.js';
-import { type LineMode, leastLineBytes, messageLine } from './lines.js';
+import { type LineMode, leastLineBytes } from './lines.js';
 import { type PackedInputs, unpackInputs } from './pack.js';
 
 /** What a task returns per input: records (structured clone) or NDJSON lines (bytes). */
@@ -211,16 +212,21 @@ export function runInputs(
     return { kind: TASK_RECORDS, items };
   }
 
-  const texts: string[] = [];
-  const ranges: WirePart[] = [];
+  // Every part's lines go straight into one reused buffer (no per-part text to
+  // concatenate and encode); each part is a byte range of it.
+  scratch ??= new LineBuffer();
+  const lines = scratch;
+  lines.reset();
+  let committed = 0;
   // Messages need only their partition: classify, do not parse.
   const options = { region: spec.region, parse: spec.lines !== 'messages' };
   const items = eachInput(inputs, sources, state, options, (p, d): WireLines => {
-    const parts = p.control ? [] : renderParts(p.records, spec.lines, spec.partition, spec.render);
-    for (const part of parts) {
-      texts.push(part.text);
-      ranges.push(part.wire);
-    }
+    // Bytes a previous input wrote before it threw are dropped here.
+    lines.length = committed;
+    const parts = p.control
+      ? []
+      : renderParts(p.records, spec.lines, spec.partition, spec.render ? lines : undefined);
+    committed = lines.length;
     return {
       ok: true,
       control: p.control,
@@ -229,45 +235,58 @@ export function runInputs(
       metrics: p.metrics.length,
       decompressedBytes: d.decompressedBytes,
       payloadBytes: d.payloadBytes,
-      parts: parts.map((x) => x.wire),
+      parts,
     };
   });
-  // One buffer for the whole task, exactly sized; each part is a byte range of it.
-  let total = 0;
-  for (const t of texts) total += Buffer.byteLength(t, 'utf8');
-  const out = Buffer.allocUnsafeSlow(total);
-  let at = 0;
-  for (let k = 0; k < texts.length; k++) {
-    const w = ranges[k] as WirePart;
-    w.start = at;
-    at += out.write(texts[k] as string, at, 'utf8');
-    w.end = at;
-  }
+  // The task's own exactly sized buffer, transferred to the caller.
+  const out = Buffer.allocUnsafeSlow(committed);
+  lines.bytes().copy(out, 0, 0, committed);
   return { kind: TASK_LINES, items, out: out.buffer as ArrayBuffer };
 }
 
-interface RenderedPart {
-  text: string;
-  wire: WirePart;
-}
+/** Reused by every task of this thread; its memory is kept between tasks. */
+let scratch: LineBuffer | undefined;
 
 /** Made on first use, one per thread (its caches only speed it up). */
 let serializer: RecordLineSerializer | undefined;
 
-function render(records: readonly LogRecord[], idx: readonly number[] | null, mode: LineMode) {
+/** Appends the lines of `records` (or of `records[idx[j]]`) to `out`. */
+function render(
+  records: readonly LogRecord[],
+  idx: readonly number[] | null,
+  mode: LineMode,
+  out: LineBuffer,
+): void {
   serializer ??= new RecordLineSerializer();
-  let text = '';
   const n = idx === null ? records.length : idx.length;
   if (mode === 'records') {
     for (let j = 0; j < n; j++) {
-      const r = records[idx === null ? j : (idx[j] as number)] as LogRecord;
-      text += `${serializer.line(r)}\n`;
+      out.write(serializer.line(records[idx === null ? j : (idx[j] as number)] as LogRecord));
+      out.newline();
     }
   } else {
     for (let j = 0; j < n; j++)
-      text += messageLine(records[idx === null ? j : (idx[j] as number)] as LogRecord);
+      out.line((records[idx === null ? j : (idx[j] as number)] as LogRecord).message);
   }
-  return text;
+}
+
+/** One part: its lines appended to `out` (when given) and their byte range. */
+function part(
+  records: readonly LogRecord[],
+  idx: readonly number[] | null,
+  mode: LineMode,
+  partition: LinePartition | undefined,
+  out: LineBuffer | undefined,
+): WirePart {
+  const start = out?.length ?? 0;
+  if (out !== undefined) render(records, idx, mode, out);
+  return {
+    partition,
+    events: idx === null ? records.length : idx.length,
+    least: leastLineBytes(idx === null ? records : idx.map((k) => records[k] as LogRecord), mode),
+    start,
+    end: out?.length ?? 0,
+  };
 }
 
 /**
@@ -278,23 +297,10 @@ function renderParts(
   records: readonly LogRecord[],
   mode: LineMode,
   partition: boolean,
-  rendering: boolean,
-): RenderedPart[] {
+  out: LineBuffer | undefined,
+): WirePart[] {
   if (records.length === 0) return [];
-  if (!partition) {
-    return [
-      {
-        text: rendering ? render(records, null, mode) : '',
-        wire: {
-          partition: undefined,
-          events: records.length,
-          least: leastLineBytes(records, mode),
-          start: 0,
-          end: 0,
-        },
-      },
-    ];
-  }
+  if (!partition) return [part(records, null, mode, undefined, out)];
   // Group key per record; consecutive records mostly share one, so cache the last hour.
   const groups = new Map<string, { partition: LinePartition; idx: number[] }>();
   let lastTime = Number.NaN;
@@ -325,24 +331,10 @@ function renderParts(
     }
     g.idx.push(k);
   }
-  const out: RenderedPart[] = [];
-  for (const g of groups.values()) {
-    const idx = groups.size === 1 ? null : g.idx;
-    out.push({
-      text: rendering ? render(records, idx, mode) : '',
-      wire: {
-        partition: g.partition,
-        events: g.idx.length,
-        least: leastLineBytes(
-          idx === null ? records : idx.map((k) => records[k] as LogRecord),
-          mode,
-        ),
-        start: 0,
-        end: 0,
-      },
-    });
-  }
-  return out;
+  const parts: WirePart[] = [];
+  for (const g of groups.values())
+    parts.push(part(records, groups.size === 1 ? null : g.idx, mode, g.partition, out));
+  return parts;
 }
 
 /** The UTC hour an event time falls into (ms); equal hours give equal partitions. */

@@ -2,7 +2,6 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LogRecord } from '../../src/model.js';
-import { messageLine } from '../../src/pool/lines.js';
 import { estimateDecompressedBytes, packInputs, unpackInputs } from '../../src/pool/pack.js';
 import { RecordLineSerializer, recordLineReference } from '../../src/record-line.js';
 
@@ -35,12 +34,6 @@ describe('pool record lines', () => {
       }),
       { numRuns: 500 },
     );
-  });
-
-  it('does not double a message’s trailing newline', () => {
-    const r = { message: 'a\n' } as LogRecord;
-    expect(messageLine(r)).toBe('a\n');
-    expect(messageLine({ message: 'b' } as LogRecord)).toBe('b\n');
   });
 });
 

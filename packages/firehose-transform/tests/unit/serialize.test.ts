@@ -3,13 +3,14 @@ import {
   createClassifier,
   generateWorkload,
   getDataset,
+  LineBuffer,
   type LogOrigin,
   type LogRecord,
   processEnvelope,
 } from '@logpipe/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { leastLineBytes, recordLine, renderLines } from '../../src/output.js';
+import { leastLineBytes, recordLine, renderLines, renderLinesInto } from '../../src/output.js';
 import {
   COMPILED_DATASETS,
   RecordLineSerializer,
@@ -172,6 +173,25 @@ describe('the record line serializer', () => {
         );
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('writes into a LineBuffer the UTF-8 bytes of what renderLines gives, in every output mode (property)', () => {
+    // A small first buffer: growing is exercised too; one buffer for every batch, reset between.
+    const out = new LineBuffer(32);
+    const custom = (r: LogRecord) => `${r.dataset}|${r.message}`;
+    fc.assert(
+      fc.property(batchArb, fc.boolean(), (batch, newline) => {
+        if (newline) for (const r of batch) r.message += '\n';
+        for (const mode of ['records', 'messages', custom] as const) {
+          out.reset();
+          renderLinesInto(out, batch, mode);
+          expect(out.bytes().toString('base64')).toBe(
+            Buffer.from(renderLines(batch, mode)).toString('base64'),
+          );
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 
