@@ -321,6 +321,7 @@ export function scalingRows(sections) {
       const bi = head.indexOf('batch');
       const vi = head.indexOf('variant');
       const ei = head.indexOf('events/s');
+      const ci = head.indexOf('cpu ms');
       if (bi < 0 || vi < 0 || ei < 0) continue;
       const variant = c[vi] ?? '';
       const m = /(\d+) threads?(.*)$/.exec(variant);
@@ -334,6 +335,7 @@ export function scalingRows(sections) {
         // What follows "N threads" ("", ", one task per thread", …): a variant of its own.
         flavour: inline ? '' : (m?.[2] ?? '').replace(/^[,;]\s*/, '').trim(),
         eventsPerSec: Number((c[ei] ?? '').replaceAll(',', '')),
+        cpuMs: ci < 0 ? Number.NaN : Number((c[ci] ?? '').replaceAll(',', '')),
       });
     }
   }
@@ -355,6 +357,8 @@ function poolTarget(rows) {
         b,
         vsInline: two.eventsPerSec / inline.eventsPerSec,
         vsOne: one ? two.eventsPerSec / one.eventsPerSec : undefined,
+        // CPU time of the same batch on the pool of 2 over inline: what the pool adds.
+        cpu: two.cpuMs / inline.cpuMs,
       });
   }
   if (ratios.length === 0) return undefined;
@@ -362,7 +366,11 @@ function poolTarget(rows) {
     id: 'pool-2-workers',
     value: ratios.map((r) => `${r.b}: ${fmt(r.vsInline, 2)}×`).join(', '),
     met: ratios.every((r) => r.vsInline >= 1.7),
-    note: `pool of 2 threads vs the same work inline on one thread (vs a pool of 1 thread: ${ratios.map((r) => `${r.b} ${fmt(r.vsOne, 2)}×`).join(', ')})`,
+    note:
+      `pool of 2 threads vs the same work inline on one thread (vs a pool of 1 thread: ${ratios.map((r) => `${r.b} ${fmt(r.vsOne, 2)}×`).join(', ')})` +
+      (ratios.every((r) => Number.isFinite(r.cpu))
+        ? `; the pool of 2 spends ${ratios.map((r) => `${fmt(r.cpu, 2)}×`).join(' / ')} the inline CPU time on the same batch, which caps 2 cores at ${ratios.map((r) => `${fmt(2 / r.cpu, 2)}×`).join(' / ')}`
+        : ''),
   };
 }
 

@@ -125,7 +125,9 @@ export const variants = {
         const events = JSON.parse(gunzipSync(b).toString('utf8')).logEvents;
         for (const e of events) {
           const m = e.message;
-          if (m.charCodeAt(m.search(/\S/)) !== 0x7b) continue;
+          let i = 0;
+          while (i < m.length && m.charCodeAt(i) <= 0x20) i++;
+          if (m.charCodeAt(i) !== 0x7b) continue;
           try {
             sink.n += typeof JSON.parse(m) === 'object' ? 1 : 0;
           } catch {

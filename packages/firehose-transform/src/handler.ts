@@ -521,6 +521,10 @@ class Transform {
       // Group kept events by partition.
       const groups = new Map<string, { keys: Record<string, string> | undefined; idx: number[] }>();
       const pk = this.options.partitionKeys;
+      // Consecutive events mostly share dataset and hour: the last built-in group is reused.
+      let lastDataset: string | undefined;
+      let lastHour = Number.NaN;
+      let last: { keys: Record<string, string> | undefined; idx: number[] } | undefined;
       for (const k of keptIdx) {
         const r = processed.records[k] as LogRecord;
         // The built-in keys depend on dataset and UTC hour only (one owner per payload):
@@ -528,8 +532,16 @@ class Transform {
         let gk: string;
         let keys: Record<string, string> | undefined;
         if (pk === false) gk = '';
-        else if (pk === undefined) gk = `${r.dataset}\u0000${Math.floor(r.time / 3_600_000)}`;
-        else {
+        else if (pk === undefined) {
+          const hour = Math.floor(r.time / 3_600_000);
+          if (last !== undefined && hour === lastHour && r.dataset === lastDataset) {
+            last.idx.push(k);
+            continue;
+          }
+          gk = `${r.dataset}\u0000${hour}`;
+          lastDataset = r.dataset;
+          lastHour = hour;
+        } else {
           keys = this.keysOf(r);
           gk = JSON.stringify(keys);
         }
@@ -539,6 +551,7 @@ class Transform {
           groups.set(gk, g);
         }
         g.idx.push(k);
+        last = g;
       }
       let primary: { keys: Record<string, string> | undefined; idx: number[] } | undefined;
       for (const g of groups.values())
