@@ -343,7 +343,7 @@ export function scalingRows(sections) {
 }
 
 /** "2 workers ≥ 1.7× one thread for batches of 1 MB and more", from scaling rows. */
-function poolTarget(rows) {
+function poolTarget(rows, pairCeiling) {
   const batches = [...new Set(rows.filter((r) => r.mb >= 1).map((r) => r.batch))];
   const ratios = [];
   for (const b of batches) {
@@ -370,6 +370,9 @@ function poolTarget(rows) {
       `pool of 2 threads vs the same work inline on one thread (vs a pool of 1 thread: ${ratios.map((r) => `${r.b} ${fmt(r.vsOne, 2)}×`).join(', ')})` +
       (ratios.every((r) => Number.isFinite(r.cpu))
         ? `; the pool of 2 spends ${ratios.map((r) => `${fmt(r.cpu, 2)}×`).join(' / ')} the inline CPU time on the same batch, which caps 2 cores at ${ratios.map((r) => `${fmt(2 / r.cpu, 2)}×`).join(' / ')}`
+        : '') +
+      (Array.isArray(pairCeiling) && pairCeiling.length > 0
+        ? `; two processes doing the same 1 MB work inline at once reached ${pairCeiling.map((x) => `${fmt(x, 2)}×`).join(' / ')} one process alone (before / after the scenario: what this machine gives two threads on this work, no pool involved)`
         : ''),
   };
 }
@@ -412,7 +415,7 @@ function legacyReport(s, r) {
     }));
   }
   const targets = [...(result.targets ?? [])];
-  const t = poolTarget(scalingRows(result.sections ?? []));
+  const t = poolTarget(scalingRows(result.sections ?? []), result.pairCeiling);
   if (t && !targets.some((x) => x.id === t.id)) targets.push(t);
   if (points.length > 0) {
     const series = new Map();

@@ -19,8 +19,12 @@
 //        [--gate 1.8 [--gate-minutes 20]]
 // On a shared machine, --gate 1.8 counts only rounds during which a CPU probe before and
 // after showed two free cores (a plain run reports such a probe before and after, as a control).
+// A second control, before and after, involves no pool: child processes render the 1 MB batch
+// inline, two at once against one alone; their combined rate is what the machine gives two
+// threads on this work (the pure CPU loop of the first control does not see shared caches,
+// memory bandwidth or a host's sibling hyperthreads).
 // Needs: pnpm turbo run build --filter=@logpipe/core
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createWorkerPool, generateWorkload, gzipEnvelope } from '@logpipe/core';
@@ -214,6 +218,7 @@ export async function run({
   const sizes = quick ? [256 * 1024] : [1 * MB, 3 * MB];
   const crossSizes = quick ? [16, 128] : [16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
   const controlBefore = await cpuControl();
+  const pairBefore = await pairControl(quick);
   const probe = gate > 0 ? await new CpuProbe().start() : undefined;
   const g =
     probe === undefined
@@ -415,8 +420,12 @@ export async function run({
   for (const p of pools) await p.close();
   await probe?.stop();
   const controlAfter = await cpuControl();
+  const pairAfter = await pairControl(quick);
+  const pairText = (c) =>
+    `${fmt(c.ratio, 2)}× one process alone (alone ${fmt(c.alone, 1)} ms a batch; together ${c.pair.map((x) => fmt(x, 1)).join(' and ')} ms)`;
   const control = [
     `CPU available (control: a pure CPU loop on 2 threads vs 1): ${fmt(controlBefore, 2)}× before, ${fmt(controlAfter, 2)}× after (2.00× on an idle 2-core machine).`,
+    `Two processes at once (control, no pool: child processes rendering ${quick ? 'a 256 KiB' : 'the 1 MB'} batch inline, median ms a batch, two together against the mean of one alone before and after them): before ${pairText(pairBefore)}; after ${pairText(pairAfter)}.`,
     gate > 0
       ? `Gated: rounds count only when a probe before and after showed ≥ ${gate}× (2 free cores). ${notes.length === 0 ? 'No round was discarded.' : notes.join('; ')}.`
       : 'Not gated: other processes on the machine may have held a core during any round.',
@@ -425,7 +434,59 @@ export async function run({
     title: `Worker pool (Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'})`,
     // The control first: the figures below mean little without it.
     sections: [control, ...sections],
+    pairCeiling: [pairBefore.ratio, pairAfter.ratio],
   };
+}
+
+/** Child process (pinned to one CPU by its parent): median ms of one batch rendered inline. */
+async function inlineChild(size, batches) {
+  const batch = buildBatch(size);
+  const pool = createWorkerPool({ threads: 1, inlineBelowBytes: Number.POSITIVE_INFINITY });
+  for (let i = 0; i < 5; i++) await pool.renderBatch(batch.inputs);
+  const ms = [];
+  for (let i = 0; i < batches; i++) {
+    const t0 = performance.now();
+    await pool.renderBatch(batch.inputs);
+    ms.push(performance.now() - t0);
+  }
+  await pool.close();
+  process.stdout.write(JSON.stringify(ms.sort((a, b) => a - b)[batches >> 1]));
+}
+
+/**
+ * The second control, with no pool involved: child processes rendering the same batch
+ * inline, one alone, then two at once. Their combined rate over the lone one is what this
+ * machine gives two threads on this work (2.00× where cores run independently; shared
+ * caches, memory bandwidth or a host's sibling hyperthreads lower it).
+ */
+async function pairControl(quick) {
+  const child = () =>
+    new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, [
+        fileURLToPath(import.meta.url),
+        '--inline-child',
+        String(quick ? 256 * 1024 : MB),
+        String(quick ? 3 : 40),
+      ]);
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => {
+        out += d;
+      });
+      p.stderr.on('data', (d) => {
+        err += d;
+      });
+      p.on('error', reject);
+      p.on('close', (code) =>
+        code === 0 ? resolve(Number(out)) : reject(new Error(`inline child: ${err}`)),
+      );
+    });
+  // One alone before and after the pair (the mean of both): a single run lands on one CPU
+  // at one moment, and neither need be typical.
+  const first = await child();
+  const pair = await Promise.all([child(), child()]);
+  const alone = (first + (await child())) / 2;
+  return { alone, pair, ratio: (1 / pair[0] + 1 / pair[1]) * alone };
 }
 
 /** Child process: peak RSS while processing one batch, above the warmed-up idle process. */
@@ -517,6 +578,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   if (args[0] === '--memory-child') {
     await memoryChild(Number(args[1]), Number(args[2]));
+  } else if (args[0] === '--inline-child') {
+    await inlineChild(Number(args[1]), Number(args[2]));
   } else {
     const threads = arg(args, '--threads', Math.max(2, os.availableParallelism()));
     const result = await run({
