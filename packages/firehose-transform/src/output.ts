@@ -70,7 +70,8 @@ export function renderLinesInto(
     for (const r of records) out.line(r.message);
   } else {
     for (const r of records) {
-      out.write(mode(r));
+      // As `${…}` in renderLines: whatever the function returns becomes its string.
+      out.write(`${mode(r)}`);
       out.newline();
     }
   }

@@ -180,10 +180,12 @@ describe('the record line serializer', () => {
     // A small first buffer: growing is exercised too; one buffer for every batch, reset between.
     const out = new LineBuffer(32);
     const custom = (r: LogRecord) => `${r.dataset}|${r.message}`;
+    // A JavaScript caller's function may return something else than a string.
+    const numeric = ((r: LogRecord) => r.time) as unknown as (r: LogRecord) => string;
     fc.assert(
       fc.property(batchArb, fc.boolean(), (batch, newline) => {
         if (newline) for (const r of batch) r.message += '\n';
-        for (const mode of ['records', 'messages', custom] as const) {
+        for (const mode of ['records', 'messages', custom, numeric] as const) {
           out.reset();
           renderLinesInto(out, batch, mode);
           expect(out.bytes().toString('base64')).toBe(
