@@ -9,7 +9,8 @@
 
 /**
  * A growable byte buffer for NDJSON output. `bytes()` is a view of the internal
- * memory: read or copy it before the next `reset()` or write.
+ * memory: read or copy it before the next `reset()` or write. `take()` hands the
+ * memory itself over (an `ArrayBuffer` of its own, transferable to another thread).
  *
  * @example
  * ```ts
@@ -24,8 +25,14 @@ export class LineBuffer {
   /** Bytes written since the last reset. */
   length = 0;
 
+  /**
+   * @param initialBytes first capacity; more is allocated as lines need it. Pages
+   *   never written are not resident, so a generous first size costs address space,
+   *   not memory.
+   */
   constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(Math.max(16, initialBytes));
+    // allocUnsafeSlow: an ArrayBuffer of its own (never a slice of Node's shared pool).
+    this.buf = Buffer.allocUnsafeSlow(Math.max(16, initialBytes));
   }
 
   /** Forgets what was written; the memory is kept for the next batch. */
@@ -58,6 +65,18 @@ export class LineBuffer {
     return this.buf.subarray(0, this.length);
   }
 
+  /**
+   * The bytes written, as a view at offset 0 of this buffer's own `ArrayBuffer`
+   * (which may be longer), handed over without a copy; this LineBuffer starts
+   * again empty on fresh memory.
+   */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.length);
+    this.buf = Buffer.allocUnsafeSlow(16);
+    this.length = 0;
+    return out;
+  }
+
   /** The bytes written, as base64 (the form a Firehose response carries). */
   base64(): string {
     return this.buf.toString('base64', 0, this.length);
@@ -66,7 +85,7 @@ export class LineBuffer {
   private grow(need: number): void {
     let size = this.buf.length * 2;
     while (size - this.length < need) size *= 2;
-    const next = Buffer.allocUnsafe(size);
+    const next = Buffer.allocUnsafeSlow(size);
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }

@@ -13,7 +13,7 @@ import { type ProcessedPayload, type ProcessOptions, processEnvelope } from '../
 import { RecordLineSerializer } from '../record-line.js';
 import { WorkerPoolError } from './errors.js';
 import { type LineMode, leastLineBytes } from './lines.js';
-import { type PackedInputs, unpackInputs } from './pack.js';
+import { estimateDecompressedBytes, type PackedInputs, unpackInputs } from './pack.js';
 
 /** What a task returns per input: records (structured clone) or NDJSON lines (bytes). */
 export const TASK_RECORDS = 0;
@@ -212,11 +212,10 @@ export function runInputs(
     return { kind: TASK_RECORDS, items };
   }
 
-  // Every part's lines go straight into one reused buffer (no per-part text to
-  // concatenate and encode); each part is a byte range of it.
-  scratch ??= new LineBuffer();
-  const lines = scratch;
-  lines.reset();
+  // Every part's lines go straight into one buffer sized up front from the inputs
+  // (no per-part text to concatenate and encode, no copy): each part is a byte range of
+  // it, and the buffer itself is what the task hands back.
+  const lines = new LineBuffer(spec.render ? outputEstimate(inputs, spec.lines) : 0);
   let committed = 0;
   // Messages need only their partition: classify, do not parse.
   const options = { region: spec.region, parse: spec.lines !== 'messages' };
@@ -238,14 +237,23 @@ export function runInputs(
       parts,
     };
   });
-  // The task's own exactly sized buffer, transferred to the caller.
-  const out = Buffer.allocUnsafeSlow(committed);
-  lines.bytes().copy(out, 0, 0, committed);
-  return { kind: TASK_LINES, items, out: out.buffer as ArrayBuffer };
+  // Bytes an input wrote before it threw (after the last good one) are left out.
+  lines.length = committed;
+  // The whole ArrayBuffer (it may be longer than the lines) goes to the caller.
+  return { kind: TASK_LINES, items, out: lines.take().buffer as ArrayBuffer };
 }
 
-/** Reused by every task of this thread; its memory is kept between tasks. */
-let scratch: LineBuffer | undefined;
+/** First size of a task's output: lines take up to about twice their JSON as records. */
+const RECORD_LINES_PER_JSON_BYTE = 2;
+/** A forged gzip size trailer must not reserve more than this up front. */
+const MAX_FIRST_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+function outputEstimate(inputs: ReadonlyArray<string | Uint8Array>, mode: LineMode): number {
+  let json = 0;
+  for (const input of inputs) json += estimateDecompressedBytes(input, MAX_FIRST_OUTPUT_BYTES);
+  const bytes = mode === 'records' ? json * RECORD_LINES_PER_JSON_BYTE : json;
+  return Math.min(MAX_FIRST_OUTPUT_BYTES, bytes + 1024);
+}
 
 /** Made on first use, one per thread (its caches only speed it up). */
 let serializer: RecordLineSerializer | undefined;

@@ -47,4 +47,23 @@ describe('LineBuffer', () => {
     expect(out.bytes().toString()).toBe('é');
     expect(kept.toString()).toBe('x'.repeat(100));
   });
+
+  it('take() hands over its own memory at offset 0 and starts again empty; later writes leave it alone', () => {
+    const out = new LineBuffer(8);
+    out.line('first line, long enough to make it grow');
+    const taken = out.take();
+    expect(taken.byteOffset).toBe(0);
+    expect(taken.buffer.byteLength).toBeGreaterThanOrEqual(taken.length);
+    expect(taken.toString()).toBe('first line, long enough to make it grow\n');
+    expect(out.length).toBe(0);
+    out.line('second');
+    expect(out.bytes().toString()).toBe('second\n');
+    expect(taken.toString()).toBe('first line, long enough to make it grow\n');
+    // Transferable: the memory is the buffer's own, not a slice of a shared pool.
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(taken.buffer, [taken.buffer]);
+    expect(taken.buffer.byteLength).toBe(0);
+    port1.close();
+    port2.close();
+  });
 });
