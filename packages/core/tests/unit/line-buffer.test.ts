@@ -61,8 +61,9 @@ describe('LineBuffer', () => {
     expect(taken.toString()).toBe('first line, long enough to make it grow\n');
     // Transferable: the memory is the buffer's own, not a slice of a shared pool.
     const { port1, port2 } = new MessageChannel();
-    port1.postMessage(taken.buffer, [taken.buffer]);
-    expect(taken.buffer.byteLength).toBe(0);
+    const memory = taken.buffer as ArrayBuffer;
+    port1.postMessage(memory, [memory]);
+    expect(memory.byteLength).toBe(0);
     port1.close();
     port2.close();
   });
