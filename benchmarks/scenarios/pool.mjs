@@ -438,7 +438,7 @@ export async function run({
   };
 }
 
-/** Child process (pinned to one CPU by its parent): median ms of one batch rendered inline. */
+/** Child process of the second control: median ms of one batch rendered inline. */
 async function inlineChild(size, batches) {
   const batch = buildBatch(size);
   const pool = createWorkerPool({ threads: 1, inlineBelowBytes: Number.POSITIVE_INFINITY });
@@ -455,7 +455,8 @@ async function inlineChild(size, batches) {
 
 /**
  * The second control, with no pool involved: child processes rendering the same batch
- * inline, one alone, then two at once. Their combined rate over the lone one is what this
+ * inline, one alone, two at once, one alone again. The pair's combined rate over the lone
+ * one's (the mean of both) is what this
  * machine gives two threads on this work (2.00× where cores run independently; shared
  * caches, memory bandwidth or a host's sibling hyperthreads lower it).
  */
