@@ -77,11 +77,6 @@ export class LineBuffer {
     return out;
   }
 
-  /** The bytes written, as base64 (the form a Firehose response carries). */
-  base64(): string {
-    return this.buf.toString('base64', 0, this.length);
-  }
-
   private grow(need: number): void {
     let size = this.buf.length * 2;
     while (size - this.length < need) size *= 2;

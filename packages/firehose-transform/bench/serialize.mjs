@@ -25,6 +25,7 @@ import {
   getDataset,
   LineBuffer,
   processEnvelope,
+  recordLineReference,
 } from '@logpipe/core';
 import { renderLines, renderLinesInto } from '@logpipe/firehose-transform';
 
@@ -37,21 +38,9 @@ const ROUNDS = Number(arg('rounds', '21'));
 const MIN_MS = Number(arg('ms', '50'));
 const EVENTS = Number(arg('events', '30000'));
 
-// --- the reference: what output.ts did before (two JSON.stringify calls, spliced)
-function referenceLine(r) {
-  const head = JSON.stringify({
-    time: r.time,
-    id: r.id,
-    dataset: r.dataset,
-    owner: r.origin.owner,
-    log_group: r.origin.logGroup,
-    log_stream: r.origin.logStream,
-    origin_region: r.origin.region ?? null,
-    message: r.message,
-  });
-  const rest = JSON.stringify(r.fields);
-  return rest.length <= 2 ? head : `${head.slice(0, -1)},${rest.slice(1)}`;
-}
+// --- the reference: what output.ts did before (two JSON.stringify calls, spliced); core
+// keeps it as the definition of the format
+const referenceLine = recordLineReference;
 
 // --- template for the common columns; the per-payload part escaped once per payload
 function headTemplate() {

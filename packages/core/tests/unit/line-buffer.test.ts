@@ -21,7 +21,7 @@ describe('LineBuffer', () => {
           }
           expect(out.length).toBe(Buffer.byteLength(text));
           expect(Buffer.compare(out.bytes(), Buffer.from(text))).toBe(0);
-          expect(out.base64()).toBe(Buffer.from(text).toString('base64'));
+          expect(out.bytes().toString('base64')).toBe(Buffer.from(text).toString('base64'));
         },
       ),
       { numRuns: 300 },

@@ -1,5 +1,4 @@
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import {
   ConfigError,
@@ -9,12 +8,9 @@ import {
   gzipEnvelope,
   type WorkerPool,
 } from '@logpipe/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createHttpEndpointHandler,
-  type HttpEndpointOptions,
-  type ReceivedBatch,
-} from '../../src/http-receiver.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpEndpointHandler, type HttpEndpointOptions } from '../../src/http-receiver.js';
+import { receiverServers } from './receiver-server.js';
 
 const SOURCE_ARN = 'arn:aws:firehose:eu-west-1:123456789012:deliverystream/sidecar';
 /** Per-payload cap of every handler below (with or without the pool), to reach it cheaply. */
@@ -35,32 +31,8 @@ afterAll(async () => {
   await pool.close();
 });
 
-const servers: Server[] = [];
-
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-});
-
 /** A real server on 127.0.0.1 with a handler; batches given to onRecords are kept. */
-async function serve(options: Partial<HttpEndpointOptions>) {
-  const batches: ReceivedBatch[] = [];
-  const logged: string[] = [];
-  const handler = createHttpEndpointHandler({
-    logger: (l) => logged.push(l),
-    onRecords: async (b) => {
-      batches.push(b);
-    },
-    ...options,
-  });
-  const server = createServer(handler);
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { port, handler, batches, logged };
-}
+const serve = receiverServers();
 
 function post(port: number, requestId: string, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {

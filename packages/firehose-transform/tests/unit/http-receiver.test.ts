@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ConfigError, type CwlEnvelope, gzipEnvelope } from '@logpipe/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createHttpEndpointHandler,
-  type HttpEndpointHandler,
-  type HttpEndpointOptions,
-  type ReceivedBatch,
-} from '../../src/http-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { createHttpEndpointHandler, type HttpEndpointOptions } from '../../src/http-receiver.js';
+import { receiverServers } from './receiver-server.js';
 
 const NOW = 1_700_000_000_123;
 const REQUEST_ID = 'ed4acda5-034f-9f42-bba1-f29aea6d7d8f';
@@ -67,34 +62,8 @@ interface Answer {
   json: Record<string, unknown>;
 }
 
-const servers: Server[] = [];
-
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-});
-
-/** A real server on 127.0.0.1 with a handler; batches given to onRecords are kept. */
-async function serve(options: Partial<HttpEndpointOptions> = {}) {
-  const batches: ReceivedBatch[] = [];
-  const logged: string[] = [];
-  const handler: HttpEndpointHandler = createHttpEndpointHandler({
-    accessKey: KEY,
-    now: () => NOW,
-    logger: (l) => logged.push(l),
-    onRecords: async (b) => {
-      batches.push(b);
-    },
-    ...options,
-  });
-  const server = createServer(handler);
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { port, handler, batches, logged };
-}
+/** A real server on 127.0.0.1 with a handler (this file's key and clock); batches given to onRecords are kept. */
+const serve = receiverServers({ accessKey: KEY, now: () => NOW });
 
 /** One HTTP request with node:http; resolves with the answer. */
 function send(
