@@ -69,9 +69,20 @@ export class LineBuffer {
    * The bytes written, as a view at offset 0 of this buffer's own `ArrayBuffer`
    * (which may be longer), handed over without a copy; this LineBuffer starts
    * again empty on fresh memory.
+   *
+   * With `fit`, memory more than an eighth longer than the bytes is not handed
+   * over: the bytes are copied into an `ArrayBuffer` of exactly their size. An
+   * `ArrayBuffer` counts at its whole length as external memory of the heap it
+   * ends in (after a transfer, the receiving thread's), and V8 starts full
+   * collections by that count.
    */
-  take(): Buffer {
-    const out = this.buf.subarray(0, this.length);
+  take(options?: { fit?: boolean }): Buffer {
+    let out = this.buf.subarray(0, this.length);
+    if (options?.fit === true && this.buf.length - this.length > this.length / 8) {
+      const exact = Buffer.allocUnsafeSlow(this.length);
+      out.copy(exact);
+      out = exact;
+    }
     this.buf = Buffer.allocUnsafeSlow(16);
     this.length = 0;
     return out;

@@ -20,6 +20,7 @@ import {
   type RenderedPayload,
   type WorkerPool,
 } from '@logpipe/core';
+import { minimalRecordBytes, okSize } from './budget.js';
 import type {
   FirehoseTransformationEvent,
   FirehoseTransformationEventRecord,
@@ -105,11 +106,6 @@ export type TransformHandler = ((
   readonly lastSummary: TransformSummary | undefined;
 };
 
-/** Response bytes of a record with no data (what every record costs at least). */
-function minimalRecordBytes(recordId: string): number {
-  return JSON.stringify({ recordId, result: 'ProcessingFailed', data: '' }).length + 1;
-}
-
 interface Part {
   events: CwlEnvelope['logEvents'];
 }
@@ -131,21 +127,6 @@ function restBytes(event: FirehoseTransformationEvent, from: number): number {
     if (typeof data === 'string') n += estimateDecompressedBytes(data, Number.MAX_SAFE_INTEGER);
   }
   return n;
-}
-
-/** What an Ok record of `dataBytes` adds to the response beyond the minimal record already reserved. */
-function okSize(
-  recordId: string,
-  keys: Record<string, string> | undefined,
-  dataBytes: number,
-): number {
-  const metadata = keys === undefined ? undefined : { partitionKeys: keys };
-  const skeleton = JSON.stringify({ recordId, result: 'Ok', data: '', metadata }).length + 1;
-  return skeleton + base64Length(dataBytes) - minimalRecordBytes(recordId);
-}
-
-function base64Length(n: number): number {
-  return Math.ceil(n / 3) * 4;
 }
 
 function increment(map: Record<string, number>, key: string, by = 1): void {
@@ -299,7 +280,7 @@ class Transform {
     pending: Pending[],
     s: TransformSummary,
   ): { okRecord: FirehoseTransformationResultRecord; remaining: number } | undefined {
-    const size = okSize(rec.recordId, keys, data.length);
+    const size = okSize(keys, data.length);
     if (size > remaining) {
       this.requeueWhole(rec, i, out, pending, s);
       return undefined;
@@ -481,7 +462,7 @@ class Transform {
           v.parts.length === 1 &&
           part !== undefined &&
           part.least <= this.maxRecord &&
-          okSize(rec.recordId, keys, part.least) > remaining
+          okSize(keys, part.least) > remaining
         ) {
           // Measured, not rendered: what the inline path decides from the same bound.
           s.eventsIn += v.events;
@@ -573,7 +554,7 @@ class Transform {
       // placeOk below would do once rendered). A group that may exceed the record limit
       // is rendered and split as before.
       const least = leastLineBytes(mainRecords, this.output);
-      if (least <= this.maxRecord && okSize(rec.recordId, main.keys, least) > remaining) {
+      if (least <= this.maxRecord && okSize(main.keys, least) > remaining) {
         this.requeueWhole(rec, i, out, pending, s);
         continue;
       }

@@ -67,4 +67,31 @@ describe('LineBuffer', () => {
     port1.close();
     port2.close();
   });
+
+  it('take({ fit: true }) hands over memory of exactly the bytes when more would be slack, and the memory itself when little is', () => {
+    const loose = new LineBuffer(4096);
+    loose.line('a short line');
+    const fitted = loose.take({ fit: true });
+    expect(fitted.toString()).toBe('a short line\n');
+    expect(fitted.byteOffset).toBe(0);
+    expect(fitted.buffer.byteLength).toBe(13);
+    // The copy is the buffer's own memory too: transferable.
+    const { port1, port2 } = new MessageChannel();
+    const memory = fitted.buffer as ArrayBuffer;
+    port1.postMessage(memory, [memory]);
+    expect(memory.byteLength).toBe(0);
+    port1.close();
+    port2.close();
+
+    // 100 bytes written of 110: within an eighth, handed over as it is (no copy).
+    const tight = new LineBuffer(110);
+    const before = tight.bytes().buffer;
+    // (One character at a time: a write makes room for 3 bytes per character first.)
+    for (let i = 0; i < 100; i++) tight.write(String.fromCharCode(97 + (i % 26)));
+    expect(tight.length).toBe(100);
+    const kept = tight.take({ fit: true });
+    expect(kept.buffer).toBe(before);
+    expect(kept.buffer.byteLength).toBe(110);
+    expect(kept.toString()).toBe('abcdefghijklmnopqrstuvwxyz'.repeat(4).slice(0, 100));
+  });
 });
