@@ -322,6 +322,7 @@ export function scalingRows(sections) {
       const vi = head.indexOf('variant');
       const ei = head.indexOf('events/s');
       const ci = head.indexOf('cpu ms');
+      const si = head.findIndex((h) => h.startsWith('cpu ms by thread'));
       if (bi < 0 || vi < 0 || ei < 0) continue;
       const variant = c[vi] ?? '';
       const m = /(\d+) threads?(.*)$/.exec(variant);
@@ -336,6 +337,8 @@ export function scalingRows(sections) {
         flavour: inline ? '' : (m?.[2] ?? '').replace(/^[,;]\s*/, '').trim(),
         eventsPerSec: Number((c[ei] ?? '').replaceAll(',', '')),
         cpuMs: ci < 0 ? Number.NaN : Number((c[ci] ?? '').replaceAll(',', '')),
+        // "calling · workers · other" CPU ms, where the scenario could split it by thread.
+        split: si < 0 ? undefined : (c[si] ?? '').split('·').map((x) => Number(x.trim())),
       });
     }
   }
@@ -359,6 +362,9 @@ function poolTarget(rows, pairCeiling) {
         vsOne: one ? two.eventsPerSec / one.eventsPerSec : undefined,
         // CPU time of the same batch on the pool of 2 over inline: what the pool adds.
         cpu: two.cpuMs / inline.cpuMs,
+        split: [inline.split, two.split].every((x) => x?.length === 3 && x.every(Number.isFinite))
+          ? { inline: inline.split, two: two.split }
+          : undefined,
       });
   }
   if (ratios.length === 0) return undefined;
@@ -370,6 +376,9 @@ function poolTarget(rows, pairCeiling) {
       `pool of 2 threads vs the same work inline on one thread (vs a pool of 1 thread: ${ratios.map((r) => `${r.b} ${fmt(r.vsOne, 2)}×`).join(', ')})` +
       (ratios.every((r) => Number.isFinite(r.cpu))
         ? `; the pool of 2 spends ${ratios.map((r) => `${fmt(r.cpu, 2)}×`).join(' / ')} the inline CPU time on the same batch, which caps 2 cores at ${ratios.map((r) => `${fmt(2 / r.cpu, 2)}×`).join(' / ')}`
+        : '') +
+      (ratios.every((r) => r.split !== undefined)
+        ? ` (CPU ms by thread, calling · workers · other: ${ratios.map((r) => `${r.b} inline ${r.split.inline.map((x) => fmt(x, 1)).join(' · ')}, pool of 2 ${r.split.two.map((x) => fmt(x, 1)).join(' · ')}`).join('; ')})`
         : '') +
       (Array.isArray(pairCeiling) && pairCeiling.length > 0
         ? `; two processes doing the same 1 MB work inline at once reached ${pairCeiling.map((x) => `${fmt(x, 2)}×`).join(' / ')} one process alone (before / after the scenario: what this machine gives two threads on this work, no pool involved)`

@@ -5,7 +5,9 @@
 // Tables:
 //   scaling     batches of 1 MB and 3 MB, one at a time (as a Firehose transform does):
 //               inline vs the pool at 1..N threads (and cut into one task per thread),
-//               ratio vs inline, CPU time of the whole process
+//               ratio vs inline, CPU time of the whole process, and (on Linux) that CPU
+//               time split by thread: the calling thread, the pool's worker threads, and
+//               the others (V8's garbage-collector and compiler threads, libuv's pool)
 //   sustained   the same, 20 batches back to back per measurement (threads stay warm)
 //   return      what comes back from the workers: NDJSON bytes (renderBatch) vs record objects
 //               (processBatch, structured clone) vs record objects then lines rendered on the
@@ -25,12 +27,54 @@
 // memory bandwidth or a host's sibling hyperthreads).
 // Needs: pnpm turbo run build --filter=@logpipe/core
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createWorkerPool, generateWorkload, gzipEnvelope } from '@logpipe/core';
 // What a caller holding records would use to render them (the transform's own serializer).
 import { recordLine } from '@logpipe/firehose-transform';
 import { fmt } from '../lib.mjs';
+
+/**
+ * On-CPU nanoseconds of every thread of this process, by thread id, from Linux's
+ * /proc/self/task/<tid>/schedstat (undefined where that does not exist). process.cpuUsage()
+ * sums every thread; this splits it: the calling thread (tid = pid), the pool's worker
+ * threads (the threads that appeared when the pools started) and the rest (V8's GC and
+ * compiler threads, libuv's pool).
+ */
+function threadTimes() {
+  let tids;
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return undefined;
+  }
+  const out = new Map();
+  for (const tid of tids) {
+    try {
+      out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** Thread ids that belong to worker pools (filled in as pools start). */
+const workerTids = new Set();
+
+/** CPU ms by thread group between two threadTimes() snapshots. */
+function threadSplit(before, after) {
+  const split = { main: 0, workers: 0, other: 0 };
+  if (before === undefined || after === undefined) return undefined;
+  for (const [tid, ns] of after) {
+    const d = (ns - (before.get(tid) ?? 0)) / 1e6;
+    if (tid === String(process.pid)) split.main += d;
+    else if (workerTids.has(tid)) split.workers += d;
+    else split.other += d;
+  }
+  return split;
+}
 
 export const name = 'pool';
 export const title = 'Worker pool: decode, parse and render on worker threads vs inline';
@@ -114,6 +158,7 @@ async function compare(variants, rounds, gate) {
   const names = Object.keys(variants);
   const times = Object.fromEntries(names.map((n) => [n, []]));
   const cpu = Object.fromEntries(names.map((n) => [n, []]));
+  const threads = Object.fromEntries(names.map((n) => [n, []]));
   let discarded = 0;
   let ungated = 0;
   for (let r = 0, kept = 0; kept < rounds + 2; r++) {
@@ -127,11 +172,12 @@ async function compare(variants, rounds, gate) {
     for (let k = 0; k < names.length; k++) {
       const n = names[(r + k) % names.length];
       const c0 = process.cpuUsage();
+      const th0 = threadTimes();
       const t0 = process.hrtime.bigint();
       await variants[n]();
       const t = Number(process.hrtime.bigint() - t0) / 1e9;
       const c = process.cpuUsage(c0);
-      round.push([n, t, (c.user + c.system) / 1e6]);
+      round.push([n, t, (c.user + c.system) / 1e6, threadSplit(th0, threadTimes())]);
     }
     if (gated && Date.now() < gate.deadline && (await gate.probe.ratio()) < gate.min) {
       discarded++;
@@ -140,9 +186,10 @@ async function compare(variants, rounds, gate) {
     if (gate !== undefined && !gated) ungated++;
     kept++;
     if (kept <= 2) continue;
-    for (const [n, t, c] of round) {
+    for (const [n, t, c, split] of round) {
       times[n].push(t);
       cpu[n].push(c);
+      if (split !== undefined) threads[n].push(split);
     }
   }
   const median = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -154,6 +201,16 @@ async function compare(variants, rounds, gate) {
       p10: a[Math.floor(a.length * 0.1)],
       p90: a[Math.min(a.length - 1, Math.floor(a.length * 0.9))],
       cpuSeconds: median(cpu[n]),
+      // Means (not medians) per thread group, so that the three add up to their total.
+      threadMs:
+        threads[n].length === 0
+          ? undefined
+          : Object.fromEntries(
+              ['main', 'workers', 'other'].map((k) => [
+                k,
+                threads[n].reduce((sum, x) => sum + x[k], 0) / threads[n].length,
+              ]),
+            ),
     };
   }
   out.rounds = { discarded, ungated };
@@ -169,10 +226,15 @@ async function cpuControl() {
   return ratios.sort((a, b) => a - b)[1];
 }
 
+/** Threads of this process before any pool started (see threadTimes). */
+let threadsBeforePools = new Set();
+
 async function warm(pool) {
   // Threads start in the background: wait until every one has run a task.
   const { inputs } = buildBatch(256 * 1024, 99);
   for (let i = 0; i < 3; i++) await pool.renderBatch(inputs);
+  for (const tid of threadTimes()?.keys() ?? [])
+    if (!threadsBeforePools.has(tid)) workerTids.add(tid);
 }
 
 const VARIANTS = {
@@ -197,6 +259,13 @@ function row(cells) {
 
 function rate(batch, m) {
   return { eventsPerSec: batch.events / m.seconds, mbPerSec: batch.jsonBytes / MB / m.seconds };
+}
+
+/** "calling · workers · other" CPU ms (per batch with `per`), or "–" without /proc. */
+function bySplit(m, per = 1) {
+  const t = m.threadMs;
+  if (t === undefined) return '–';
+  return [t.main, t.workers, t.other].map((x) => fmt(x / per, 1)).join(' · ');
 }
 
 function spread(m) {
@@ -231,6 +300,7 @@ export async function run({
         `${what}: ${m.rounds.discarded} rounds discarded (probe < ${gate}×)${m.rounds.ungated > 0 ? `, ${m.rounds.ungated} rounds taken ungated (gate time out)` : ''}`,
       );
   };
+  threadsBeforePools = new Set(threadTimes()?.keys() ?? []);
   const inline = createWorkerPool({ threads: 1, inlineBelowBytes: Number.POSITIVE_INFINITY });
   const pools = [];
   for (let t = 1; t <= threads; t++)
@@ -250,11 +320,12 @@ export async function run({
       'ms (median)',
       'p10–p90 ms',
       'CPU ms',
+      'CPU ms by thread: calling · workers · other',
       'events/s',
       'MB/s of JSON',
       'vs inline',
     ]),
-    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:']),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
   ];
   for (const size of sizes) {
     const batch = buildBatch(size);
@@ -287,6 +358,7 @@ export async function run({
           fmt(v.seconds * 1e3, 1),
           spread(v),
           fmt(v.cpuSeconds * 1e3, 1),
+          bySplit(v),
           fmt(r.eventsPerSec, 0),
           fmt(r.mbPerSec),
           `${fmt(m.inline.seconds / v.seconds, 2)}×`,
@@ -306,10 +378,11 @@ export async function run({
       'variant',
       'ms per batch (median)',
       'CPU ms per batch',
+      'by thread: calling · workers · other',
       'events/s (sustained)',
       'vs inline',
     ]),
-    row(['---', '---', '---:', '---:', '---:', '---:']),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:']),
   ];
   for (const size of sizes) {
     const batch = buildBatch(size);
@@ -330,6 +403,7 @@ export async function run({
           k === 'inline' ? 'inline, 1 thread' : `pool, ${t} thread${t > 1 ? 's' : ''}`,
           fmt((v.seconds / burst) * 1e3, 1),
           fmt((v.cpuSeconds / burst) * 1e3, 1),
+          bySplit(v, burst),
           fmt((batch.events * burst) / v.seconds, 0),
           `${fmt(m.inline.seconds / v.seconds, 2)}×`,
         ]),
