@@ -52,6 +52,7 @@ const QUOTE = 34;
 const DASH = 45;
 const DOT = 46;
 const ZERO = 48;
+const ONE = 49;
 const NINE = 57;
 const COLON = 58;
 const BRACKET_OPEN = 91;
@@ -66,250 +67,429 @@ function quoted(v: string): string {
   return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
 }
 
-/**
- * Splits an entry into its fields in one pass: fields are separated by spaces;
- * a field starting with `"` runs to the next unescaped `"` and may hold spaces
- * and `\"` / `\\` escapes. Stops after {@link KNOWN_FIELDS} fields or at the end
- * of the line. Returns a reason when the entry is malformed.
- */
-function tokenize(line: string, out: string[]): string | undefined {
-  const n = line.length;
-  // Next backslash at or after the scan position (-1: none left); most lines have none.
-  let backslash = line.indexOf('\\');
-  let i = 0;
-  while (out.length < KNOWN_FIELDS) {
-    while (i < n && line.charCodeAt(i) === SPACE) i++;
-    if (i >= n) break;
-    const c = line.charCodeAt(i);
-    if (c === LF || c === CR) break;
-    if (c === QUOTE) {
-      let j = i + 1;
-      let from = j;
-      let value: string | undefined;
-      for (;;) {
-        const close = line.indexOf('"', j);
-        if (close === -1) return `${label(out.length)}: unterminated quoted value`;
-        if (backslash !== -1 && backslash < j) backslash = line.indexOf('\\', j);
-        if (backslash === -1 || backslash > close) {
-          j = close;
-          break;
-        }
-        // A backslash before the closing quote: `\"` and `\\` are escapes, others literal.
-        const e = backslash + 1 < n ? line.charCodeAt(backslash + 1) : 0;
-        if (e === QUOTE || e === BACKSLASH) {
-          value = (value ?? '') + line.slice(from, backslash);
-          from = backslash + 1; // keep the escaped character
-          j = backslash + 2;
-        } else {
-          j = backslash + 1;
-        }
-      }
-      out.push(value === undefined ? line.slice(from, j) : value + line.slice(from, j));
-      i = j + 1;
-      if (i < n) {
-        const e = line.charCodeAt(i);
-        if (e !== SPACE && e !== LF && e !== CR) {
-          return `${label(out.length - 1)}: expected a space after the closing quote, got ${quoted(line.slice(i, i + 10))}`;
-        }
-      }
-    } else {
-      let j = line.indexOf(' ', i);
-      if (j === -1) {
-        j = n;
-        while (j > i && (line.charCodeAt(j - 1) === LF || line.charCodeAt(j - 1) === CR)) j--;
-      }
-      out.push(line.slice(i, j));
-      i = j;
-    }
-  }
-  return undefined;
-}
-
-/** `-` and empty are null. */
-function str(v: string | undefined): string | null {
-  return v === undefined || v.length === 0 || (v.length === 1 && v.charCodeAt(0) === DASH)
-    ? null
-    : v;
-}
-
-/** Non-negative integer from its digits, or NaN (also when not a safe integer). */
-function digits(v: string, from: number, to: number): number {
-  if (to <= from) return Number.NaN;
-  let x = 0;
-  for (let i = from; i < to; i++) {
-    const c = v.charCodeAt(i);
-    if (c < ZERO || c > NINE) return Number.NaN;
-    x = x * 10 + (c - ZERO);
-  }
-  return Number.isSafeInteger(x) ? x : Number.NaN;
-}
-
 /** Parsed value, or a reason (string) — `null` for `-`. */
 type Parsed = number | null | string;
 
-function int(v: string, index: number): Parsed {
-  if (v === '-') return null;
-  const x = digits(v, 0, v.length);
-  return Number.isNaN(x) ? `${label(index)}: expected an integer, got ${quoted(v)}` : x;
+/** 10^k, exact as a double for every k here. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+/** Most digits whose integer is below 2^53, so exact as a double. */
+const EXACT_DIGITS = 15;
+
+/** Non-negative integer from the digits of `s[from, to)`, or NaN (also when not a safe integer). */
+function digits(s: string, from: number, to: number): number {
+  if (to <= from) return Number.NaN;
+  let x = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < ZERO || c > NINE) return Number.NaN;
+    x = x * 10 + (c - ZERO);
+  }
+  // Up to EXACT_DIGITS digits are always a safe integer.
+  return to - from <= EXACT_DIGITS || Number.isSafeInteger(x) ? x : Number.NaN;
+}
+
+/** The two ASCII digits at `s[i]`, `s[i + 1]` as a number, or -1. */
+function twoDigits(s: string, i: number): number {
+  const hi = s.charCodeAt(i) - ZERO;
+  const lo = s.charCodeAt(i + 1) - ZERO;
+  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : -1;
+}
+
+/** `s[from, to)` is `-`. */
+function isDash(s: string, from: number, to: number): boolean {
+  return to - from === 1 && s.charCodeAt(from) === DASH;
+}
+
+/** `s[from, to)`; `-` and empty are null. */
+function strOf(s: string, from: number, to: number): string | null {
+  return to === from || isDash(s, from, to) ? null : s.slice(from, to);
+}
+
+function int(s: string, from: number, to: number, index: number): Parsed {
+  if (isDash(s, from, to)) return null;
+  const x = digits(s, from, to);
+  return Number.isNaN(x)
+    ? `${label(index)}: expected an integer, got ${quoted(s.slice(from, to))}`
+    : x;
 }
 
 /** Seconds with a decimal fraction; -1 (no target / connection closed) and `-` are null. */
-function seconds(v: string, index: number): Parsed {
-  if (v === '-' || v === '-1') return null;
-  let i = v.charCodeAt(0) === DASH ? 1 : 0;
+function seconds(s: string, from: number, to: number, index: number): Parsed {
+  let i = from;
+  const negative = to > from && s.charCodeAt(from) === DASH;
+  if (negative) {
+    // `-` and `-1`, the usual nulls, need no arithmetic.
+    if (to - from === 1 || (to - from === 2 && s.charCodeAt(from + 1) === ONE)) return null;
+    i++;
+  }
   const start = i;
   let dot = -1;
-  for (; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === DOT && dot === -1 && i > start && i < v.length - 1) dot = i;
-    else if (c < ZERO || c > NINE) {
-      return `${label(index)}: expected seconds, got ${quoted(v)}`;
-    }
+  // The digits as one integer (exact while there are at most EXACT_DIGITS of them).
+  let m = 0;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= ZERO && c <= NINE) m = m * 10 + (c - ZERO);
+    else if (c === DOT && dot === -1 && i > start && i < to - 1) dot = i;
+    else return `${label(index)}: expected seconds, got ${quoted(s.slice(from, to))}`;
   }
-  if (i === start) return `${label(index)}: expected seconds, got ${quoted(v)}`;
-  const x = Number(v);
+  if (i === start) return `${label(index)}: expected seconds, got ${quoted(s.slice(from, to))}`;
+  let x: number;
+  if (to - start - (dot === -1 ? 0 : 1) <= EXACT_DIGITS) {
+    // An exact integer divided by an exact power of ten rounds once, correctly: the
+    // same double Number() reads from the text (including -0 for `-0.000`).
+    x = dot === -1 ? m : m / (POW10[to - dot - 1] as number);
+    if (negative) x = -x;
+  } else {
+    x = Number(s.slice(from, to));
+  }
   if (x === -1) return null;
-  return x < 0 ? `${label(index)}: expected seconds or -1, got ${quoted(v)}` : x;
+  return x < 0 ? `${label(index)}: expected seconds or -1, got ${quoted(s.slice(from, to))}` : x;
 }
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
- * `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (what ALB writes, µs precision) to epoch ms,
- * fraction truncated to milliseconds; NaN when not that shape.
+ * The hour of the last valid time read, as the number `YYYYMMDDHH`, and its epoch ms.
+ * Entries come in time order, so nearly every time is in that hour and skips the date
+ * checks and Date.UTC. A pure memo: any parser may share it.
  */
-function isoMs(v: string): number {
-  const n = v.length;
-  if (n < 20 || v.charCodeAt(n - 1) !== 90 /* Z */) return Number.NaN;
+let cachedHour = -1;
+let cachedHourMs = 0;
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (what ALB writes, µs precision) in `s[from, to)` to
+ * epoch ms, fraction truncated to milliseconds; NaN when not that shape.
+ */
+function isoMs(s: string, from: number, to: number): number {
+  const n = to - from;
+  if (n < 20 || s.charCodeAt(to - 1) !== 90 /* Z */) return Number.NaN;
   if (
-    v.charCodeAt(4) !== DASH ||
-    v.charCodeAt(7) !== DASH ||
-    v.charCodeAt(10) !== 84 /* T */ ||
-    v.charCodeAt(13) !== COLON ||
-    v.charCodeAt(16) !== COLON
+    s.charCodeAt(from + 4) !== DASH ||
+    s.charCodeAt(from + 7) !== DASH ||
+    s.charCodeAt(from + 10) !== 84 /* T */ ||
+    s.charCodeAt(from + 13) !== COLON ||
+    s.charCodeAt(from + 16) !== COLON
   ) {
     return Number.NaN;
   }
-  const year = digits(v, 0, 4);
-  const month = digits(v, 5, 7);
-  const day = digits(v, 8, 10);
-  const hour = digits(v, 11, 13);
-  const minute = digits(v, 14, 16);
-  const second = digits(v, 17, 19);
+  const century = twoDigits(s, from);
+  const yy = twoDigits(s, from + 2);
+  const month = twoDigits(s, from + 5);
+  const day = twoDigits(s, from + 8);
+  const hour = twoDigits(s, from + 11);
+  const minute = twoDigits(s, from + 14);
+  const second = twoDigits(s, from + 17);
+  if (
+    century < 0 ||
+    yy < 0 ||
+    month < 0 ||
+    day < 0 ||
+    hour < 0 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59
+  ) {
+    return Number.NaN;
+  }
   let ms = 0;
   if (n > 20) {
-    // A fraction: '.' then at least one digit before the Z.
-    if (v.charCodeAt(19) !== DOT || n < 22) return Number.NaN;
-    if (Number.isNaN(digits(v, 20, n - 1))) return Number.NaN;
-    for (let i = 20; i < 23; i++) ms = ms * 10 + (i < n - 1 ? v.charCodeAt(i) - ZERO : 0);
-  } else if (v.charCodeAt(19) !== 90) {
-    return Number.NaN;
+    // A fraction: '.' then at least one digit before the Z (n = 20 is `…SSZ`, checked above).
+    if (s.charCodeAt(from + 19) !== DOT || n < 22) return Number.NaN;
+    for (let i = from + 20; i < to - 1; i++) {
+      const d = s.charCodeAt(i) - ZERO;
+      if (d < 0 || d > 9) return Number.NaN;
+      if (i < from + 23) ms = ms * 10 + d;
+    }
+    // Fewer than three digits: pad (`.5` is 500 ms).
+    for (let places = n - 21; places < 3; places++) ms *= 10;
+    // A fraction too long to be a safe integer was always rejected.
+    if (n - 21 > EXACT_DIGITS && Number.isNaN(digits(s, from + 20, to - 1))) return Number.NaN;
   }
-  if (
-    !(year >= 1970) ||
-    !(month >= 1 && month <= 12) ||
-    !(day >= 1 && day <= (DAYS_IN_MONTH[month - 1] as number)) ||
-    !(hour <= 23) ||
-    !(minute <= 59) ||
-    !(second <= 59)
-  ) {
-    return Number.NaN;
+  const year = century * 100 + yy;
+  // Distinct for every year 0–9999 and month, day, hour 0–99.
+  const hourKey = ((year * 100 + month) * 100 + day) * 100 + hour;
+  if (hourKey !== cachedHour) {
+    if (
+      year < 1970 ||
+      month < 1 ||
+      month > 12 ||
+      day < 1 ||
+      day > (DAYS_IN_MONTH[month - 1] as number) ||
+      hour > 23
+    ) {
+      return Number.NaN;
+    }
+    if (month === 2 && day === 29 && (year % 4 !== 0 || (year % 100 === 0 && year % 400 !== 0))) {
+      return Number.NaN;
+    }
+    cachedHourMs = Date.UTC(year, month - 1, day, hour);
+    cachedHour = hourKey;
   }
-  if (month === 2 && day === 29 && (year % 4 !== 0 || (year % 100 === 0 && year % 400 !== 0))) {
-    return Number.NaN;
-  }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Exact integer arithmetic: the same value as Date.UTC(…, hour, minute, second, ms).
+  return cachedHourMs + minute * 60_000 + second * 1000 + ms;
 }
 
-function time(v: string, index: number): Parsed {
-  if (v === '-') return null;
-  const t = isoMs(v);
+function time(s: string, from: number, to: number, index: number): Parsed {
+  if (isDash(s, from, to)) return null;
+  const t = isoMs(s, from, to);
   return Number.isNaN(t)
-    ? `${label(index)}: expected an ISO 8601 UTC time like 2018-11-30T22:23:00.186641Z, got ${quoted(v)}`
+    ? `${label(index)}: expected an ISO 8601 UTC time like 2018-11-30T22:23:00.186641Z, got ${quoted(s.slice(from, to))}`
     : t;
 }
 
-/** `ip:port`, `ipv6:port` (the port follows the last colon) or `[ipv6]:port`; `-` is [null, null]. */
-function endpoint(v: string, index: number): [string | null, number | null] | string {
-  if (v === '-') return [null, null];
-  const colon = v.lastIndexOf(':');
-  let ip: string;
-  if (v.charCodeAt(0) === BRACKET_OPEN) {
-    const close = v.indexOf(']');
-    ip = close === colon - 1 ? v.slice(1, close) : '';
-  } else {
-    ip = colon > 0 ? v.slice(0, colon) : '';
-    if (ip.indexOf(']') !== -1) ip = '';
+/**
+ * `ip:port`, `ipv6:port` (the port follows the last colon) or `[ipv6]:port` in
+ * `s[from, to)`; `-` is [null, null].
+ */
+function endpoint(
+  s: string,
+  from: number,
+  to: number,
+  index: number,
+): [string | null, number | null] | string {
+  if (isDash(s, from, to)) return [null, null];
+  let colon = to - 1;
+  while (colon >= from && s.charCodeAt(colon) !== COLON) colon--;
+  // The first `]` of the field, when before `to` (a search beats reading every character).
+  const close = s.indexOf(']', from);
+  // The ip is s[ipFrom, ipTo); none (empty) unless the shape is right.
+  let ipFrom = from;
+  let ipTo = from;
+  if (to > from && s.charCodeAt(from) === BRACKET_OPEN) {
+    if (colon >= from && close === colon - 1) {
+      ipFrom = from + 1;
+      ipTo = close;
+    }
+  } else if (colon > from && (close === -1 || close > colon)) {
+    ipTo = colon;
   }
-  const port = colon === -1 ? Number.NaN : digits(v, colon + 1, v.length);
-  if (ip.length === 0 || !(port <= 65535)) {
-    return `${label(index)}: expected ip:port, got ${quoted(v)}`;
+  const port = colon < from ? Number.NaN : digits(s, colon + 1, to);
+  if (ipTo <= ipFrom || !(port <= 65535)) {
+    return `${label(index)}: expected ip:port, got ${quoted(s.slice(from, to))}`;
   }
-  return [ip, port];
+  return [s.slice(ipFrom, ipTo), port];
 }
 
-/** Verb, URL and protocol of a request line; each null when absent or `-`. */
-function requestParts(request: string | null): [string | null, string | null, string | null] {
-  if (request === null) return [null, null, null];
-  let end = request.length;
-  while (end > 0 && request.charCodeAt(end - 1) === SPACE) end--;
-  const sp1 = request.indexOf(' ');
-  if (sp1 === -1 || sp1 >= end) return [str(request.slice(0, end)), null, null];
-  const sp2 = request.lastIndexOf(' ', end - 1);
-  if (sp2 === sp1) return [str(request.slice(0, sp1)), str(request.slice(sp1 + 1, end)), null];
-  return [
-    str(request.slice(0, sp1)),
-    str(request.slice(sp1 + 1, sp2)),
-    str(request.slice(sp2 + 1, end)),
-  ];
+/** Verb, URL and protocol of the request line `s[from, to)`; each null when absent or `-`. */
+function requestParts(
+  s: string,
+  from: number,
+  to: number,
+): [string | null, string | null, string | null] {
+  if (to === from || isDash(s, from, to)) return [null, null, null];
+  let end = to;
+  while (end > from && s.charCodeAt(end - 1) === SPACE) end--;
+  // May find a space after the field (s is the whole line): that counts as none.
+  const sp1 = s.indexOf(' ', from);
+  if (sp1 === -1 || sp1 >= end) return [strOf(s, from, end), null, null];
+  // The last space (lastIndexOf is slower than this short walk back over the protocol).
+  let sp2 = end - 1;
+  while (s.charCodeAt(sp2) !== SPACE) sp2--;
+  if (sp2 === sp1) return [strOf(s, from, sp1), strOf(s, sp1 + 1, end), null];
+  return [strOf(s, from, sp1), strOf(s, sp1 + 1, sp2), strOf(s, sp2 + 1, end)];
+}
+
+/**
+ * The fields of one entry as spans of the line: no string is made for a field until
+ * its value is needed, and numbers and times are read from the line in place. Field
+ * ends are found with indexOf, which costs about as much as reading four characters
+ * with charCodeAt: a character-by-character scan of a 600-character entry is slower.
+ */
+class Fields {
+  /** The line last split. */
+  private line = '';
+  /** Fields found (at most {@link KNOWN_FIELDS}). */
+  count = 0;
+  /** Field k is `src(k)[from[k], to[k])`. */
+  readonly from = new Int32Array(KNOWN_FIELDS);
+  readonly to = new Int32Array(KNOWN_FIELDS);
+  /**
+   * Value of a quoted field that held `\"` or `\\` escapes (not a span of the line, so
+   * its span is the whole of this string); undefined for the others.
+   */
+  private readonly unescaped: Array<string | undefined> = new Array(KNOWN_FIELDS).fill(undefined);
+  /** Whether any field of this line is in {@link unescaped}: most lines have none. */
+  private escaped = false;
+
+  /**
+   * Splits an entry into its fields in one pass: fields are separated by spaces;
+   * a field starting with `"` runs to the next unescaped `"` and may hold spaces
+   * and `\"` / `\\` escapes. Stops after {@link KNOWN_FIELDS} fields or at the end
+   * of the line. Returns a reason when the entry is malformed.
+   */
+  split(line: string): string | undefined {
+    this.line = line;
+    if (this.escaped) {
+      this.unescaped.fill(undefined);
+      this.escaped = false;
+    }
+    const fromOf = this.from;
+    const toOf = this.to;
+    const n = line.length;
+    // Next backslash at or after the scan position (-1: none left); most lines have none.
+    let backslash = line.indexOf('\\');
+    let i = 0;
+    // The character at i (-1 past the end), so that each is read once.
+    let c = n > 0 ? line.charCodeAt(0) : -1;
+    let k = 0;
+    while (k < KNOWN_FIELDS) {
+      while (c === SPACE) {
+        i++;
+        c = i < n ? line.charCodeAt(i) : -1;
+      }
+      if (i >= n || c === LF || c === CR) break;
+      if (c === QUOTE) {
+        let j = i + 1;
+        let from = j;
+        let value: string | undefined;
+        if (
+          i + 2 < n &&
+          line.charCodeAt(i + 2) === QUOTE &&
+          line.charCodeAt(i + 1) !== QUOTE &&
+          line.charCodeAt(i + 1) !== BACKSLASH
+        ) {
+          // A one-character value (`"-"`, the usual empty), found without a search.
+          j = i + 2;
+        } else {
+          for (;;) {
+            const close = line.indexOf('"', j);
+            if (close === -1) return `${label(k)}: unterminated quoted value`;
+            if (backslash !== -1 && backslash < j) backslash = line.indexOf('\\', j);
+            if (backslash === -1 || backslash > close) {
+              j = close;
+              break;
+            }
+            // A backslash before the closing quote: `\"` and `\\` are escapes, others literal.
+            const e = backslash + 1 < n ? line.charCodeAt(backslash + 1) : 0;
+            if (e === QUOTE || e === BACKSLASH) {
+              value = (value ?? '') + line.slice(from, backslash);
+              from = backslash + 1; // keep the escaped character
+              j = backslash + 2;
+            } else {
+              j = backslash + 1;
+            }
+          }
+        }
+        if (value === undefined) {
+          fromOf[k] = from;
+          toOf[k] = j;
+        } else {
+          value += line.slice(from, j);
+          this.unescaped[k] = value;
+          this.escaped = true;
+          fromOf[k] = 0;
+          toOf[k] = value.length;
+        }
+        i = j + 1;
+        c = i < n ? line.charCodeAt(i) : -1;
+        if (i < n && c !== SPACE && c !== LF && c !== CR) {
+          return `${label(k)}: expected a space after the closing quote, got ${quoted(line.slice(i, i + 10))}`;
+        }
+      } else {
+        let j = line.indexOf(' ', i);
+        if (j === -1) {
+          // The last field: to the end of the line, less a trailing LF or CRLF.
+          j = n;
+          while (j > i && (line.charCodeAt(j - 1) === LF || line.charCodeAt(j - 1) === CR)) j--;
+          fromOf[k] = i;
+          toOf[k] = j;
+          k++;
+          break;
+        }
+        fromOf[k] = i;
+        toOf[k] = j;
+        i = j;
+        c = SPACE;
+      }
+      k++;
+    }
+    this.count = k;
+    return undefined;
+  }
+
+  /** The string field k is a span of: the line, or its unescaped value. */
+  src(k: number): string {
+    return this.escaped ? (this.unescaped[k] ?? this.line) : this.line;
+  }
+
+  /** Field k's value (k < count). */
+  text(k: number): string {
+    return this.src(k).slice(this.from[k], this.to[k]);
+  }
+
+  /** Field k's value; `-`, empty and missing are null. */
+  str(k: number): string | null {
+    return k < this.count ? strOf(this.src(k), this.from[k] as number, this.to[k] as number) : null;
+  }
+
+  int(k: number): Parsed {
+    return int(this.src(k), this.from[k] as number, this.to[k] as number, k);
+  }
+
+  seconds(k: number): Parsed {
+    return seconds(this.src(k), this.from[k] as number, this.to[k] as number, k);
+  }
+
+  time(k: number): Parsed {
+    return time(this.src(k), this.from[k] as number, this.to[k] as number, k);
+  }
+
+  endpoint(k: number): [string | null, number | null] | string {
+    return endpoint(this.src(k), this.from[k] as number, this.to[k] as number, k);
+  }
+
+  requestParts(k: number): [string | null, string | null, string | null] {
+    return requestParts(this.src(k), this.from[k] as number, this.to[k] as number);
+  }
 }
 
 class AlbParser implements Parser {
   readonly name = 'alb';
   readonly dataset = 'alb';
   /** Reused between calls: parse() is synchronous and does not keep it. */
-  private readonly t: string[] = [];
+  private readonly f = new Fields();
 
   parse(message: string): ParseResult {
     if (typeof message !== 'string') return fail('message is not a string');
-    const t = this.t;
-    t.length = 0;
-    const bad = tokenize(message, t);
+    const f = this.f;
+    const bad = f.split(message);
     if (bad !== undefined) return fail(bad);
-    if (t.length < MIN_FIELDS) {
-      return fail(`expected at least ${MIN_FIELDS} fields (through trace_id), got ${t.length}`);
+    const count = f.count;
+    if (count < MIN_FIELDS) {
+      return fail(`expected at least ${MIN_FIELDS} fields (through trace_id), got ${count}`);
     }
-    const logTime = time(t[1] as string, 1);
+    const logTime = f.time(1);
     if (typeof logTime === 'string') return fail(logTime);
-    const client = endpoint(t[3] as string, 3);
+    const client = f.endpoint(3);
     if (typeof client === 'string') return fail(client);
-    const target = endpoint(t[4] as string, 4);
+    const target = f.endpoint(4);
     if (typeof target === 'string') return fail(target);
-    const requestTime = seconds(t[5] as string, 5);
+    const requestTime = f.seconds(5);
     if (typeof requestTime === 'string') return fail(requestTime);
-    const targetTime = seconds(t[6] as string, 6);
+    const targetTime = f.seconds(6);
     if (typeof targetTime === 'string') return fail(targetTime);
-    const responseTime = seconds(t[7] as string, 7);
+    const responseTime = f.seconds(7);
     if (typeof responseTime === 'string') return fail(responseTime);
-    const elbStatus = int(t[8] as string, 8);
+    const elbStatus = f.int(8);
     if (typeof elbStatus === 'string') return fail(elbStatus);
-    const targetStatus = int(t[9] as string, 9);
+    const targetStatus = f.int(9);
     if (typeof targetStatus === 'string') return fail(targetStatus);
-    const received = int(t[10] as string, 10);
+    const received = f.int(10);
     if (typeof received === 'string') return fail(received);
-    const sent = int(t[11] as string, 11);
+    const sent = f.int(11);
     if (typeof sent === 'string') return fail(sent);
-    const priority = t.length > 20 ? int(t[20] as string, 20) : null;
+    const priority = count > 20 ? f.int(20) : null;
     if (typeof priority === 'string') return fail(priority);
-    const creation = t.length > 21 ? time(t[21] as string, 21) : null;
+    const creation = count > 21 ? f.time(21) : null;
     if (typeof creation === 'string') return fail(creation);
-    const [verb, url, proto] = requestParts(str(t[12]));
+    const [verb, url, proto] = f.requestParts(12);
 
     // One literal, every column, so all records share one shape.
     return ok('alb', {
-      type: t[0] as string,
+      type: f.text(0),
       request_time: logTime,
-      elb: str(t[2]),
+      elb: f.str(2),
       client_ip: client[0],
       client_port: client[1],
       target_ip: target[0],
@@ -321,30 +501,30 @@ class AlbParser implements Parser {
       target_status_code: targetStatus,
       received_bytes: received,
       sent_bytes: sent,
-      request: verb === null && url === null && proto === null ? null : (t[12] as string),
+      request: verb === null && url === null && proto === null ? null : f.text(12),
       request_verb: verb,
       request_url: url,
       request_proto: proto,
-      user_agent: str(t[13]),
-      ssl_cipher: str(t[14]),
-      ssl_protocol: str(t[15]),
-      target_group_arn: str(t[16]),
-      trace_id: str(t[17]),
-      domain_name: str(t[18]),
-      chosen_cert_arn: str(t[19]),
+      user_agent: f.str(13),
+      ssl_cipher: f.str(14),
+      ssl_protocol: f.str(15),
+      target_group_arn: f.str(16),
+      trace_id: f.str(17),
+      domain_name: f.str(18),
+      chosen_cert_arn: f.str(19),
       matched_rule_priority: priority,
       request_creation_time: creation,
-      actions_executed: str(t[22]),
-      redirect_url: str(t[23]),
-      error_reason: str(t[24]),
-      target_port_list: str(t[25]),
-      target_status_code_list: str(t[26]),
-      classification: str(t[27]),
-      classification_reason: str(t[28]),
-      conn_trace_id: str(t[29]),
-      transformed_host: str(t[30]),
-      transformed_uri: str(t[31]),
-      request_transform_status: str(t[32]),
+      actions_executed: f.str(22),
+      redirect_url: f.str(23),
+      error_reason: f.str(24),
+      target_port_list: f.str(25),
+      target_status_code_list: f.str(26),
+      classification: f.str(27),
+      classification_reason: f.str(28),
+      conn_trace_id: f.str(29),
+      transformed_host: f.str(30),
+      transformed_uri: f.str(31),
+      request_transform_status: f.str(32),
     });
   }
 }

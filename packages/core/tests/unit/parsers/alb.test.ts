@@ -382,3 +382,254 @@ describe('looksLikeAlb', () => {
       expect(looksLikeAlb(l)).toBe(false);
   });
 });
+
+/** The documented entry with one value replaced (the first occurrence of `from`). */
+const withValue = (from: string, to: string) => VECTOR.replace(from, to);
+const TIME = '2018-11-30T22:23:00.186641Z';
+const CREATION = '2018-11-30T22:22:48.364000Z';
+const TIME_REASON = /^field 2 \(time\): expected an ISO 8601 UTC time/;
+
+describe('ALB parser, times', () => {
+  it('reads times across hour, day, month and year boundaries and leap days, in sequence', () => {
+    // One parser, one time after another: each must be right whatever hour came before.
+    const cases: Array<[string, number]> = [
+      ['2024-02-28T23:59:59.999999Z', Date.UTC(2024, 1, 28, 23, 59, 59, 999)],
+      ['2024-02-29T00:00:00.000000Z', Date.UTC(2024, 1, 29, 0, 0, 0, 0)],
+      ['2024-02-29T00:59:59.5Z', Date.UTC(2024, 1, 29, 0, 59, 59, 500)],
+      ['2024-02-29T01:00:00Z', Date.UTC(2024, 1, 29, 1, 0, 0, 0)],
+      ['2024-02-29T00:30:00Z', Date.UTC(2024, 1, 29, 0, 30, 0, 0)],
+      ['2024-03-01T00:00:00Z', Date.UTC(2024, 2, 1, 0, 0, 0, 0)],
+      ['2025-12-31T23:59:59.999Z', Date.UTC(2025, 11, 31, 23, 59, 59, 999)],
+      ['2026-01-01T00:00:00.000001Z', Date.UTC(2026, 0, 1, 0, 0, 0, 0)],
+      ['2000-02-29T12:00:00Z', Date.UTC(2000, 1, 29, 12, 0, 0, 0)],
+      ['1970-01-01T00:00:00Z', 0],
+      ['1970-01-01T00:00:00.001Z', 1],
+      ['9999-12-31T23:59:59.999999Z', Date.UTC(9999, 11, 31, 23, 59, 59, 999)],
+      ['2018-11-30T22:23:00.186641Z', Date.UTC(2018, 10, 30, 22, 23, 0, 186)],
+    ];
+    for (const [t, ms] of cases) {
+      const f = fields(withValue(TIME, t).replace(CREATION, t));
+      expect([t, f.request_time, f.request_creation_time]).toEqual([t, ms, ms]);
+    }
+  });
+
+  it('truncates a fraction of 1 to 9 digits (and up to 16) to milliseconds', () => {
+    const cases: Array<[string, number]> = [
+      ['.1', 100],
+      ['.12', 120],
+      ['.05', 50],
+      ['.123', 123],
+      ['.005', 5],
+      ['.1234', 123],
+      ['.12345', 123],
+      ['.123456', 123],
+      ['.1234567', 123],
+      ['.12345678', 123],
+      ['.123456789', 123],
+      ['.000000001', 0],
+      ['.999999999', 999],
+      ['.1234567890123456', 123],
+    ];
+    for (const [fraction, ms] of cases) {
+      const f = fields(withValue(TIME, `2024-01-01T23:00:00${fraction}Z`));
+      expect([fraction, f.request_time]).toEqual([fraction, Date.UTC(2024, 0, 1, 23, 0, 0, ms)]);
+    }
+  });
+
+  it('rejects impossible dates and malformed times, also in the hour just read', () => {
+    for (const t of [
+      '2023-02-29T00:00:00Z',
+      '2100-02-29T00:00:00Z',
+      '1969-12-31T23:59:59Z',
+      '2024-04-31T00:00:00Z',
+      '2024-13-01T00:00:00Z',
+      '2024-00-10T00:00:00Z',
+      '2024-01-00T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T23:60:00Z',
+      '2024-01-01T23:00:60Z',
+      '2024-01-01T23:00:00.Z',
+      '2024-01-01T23:00:00.1x2Z',
+      '2024-01-01T23:00:00,123Z',
+      '2024-01-01T23:0a:00Z',
+      '2024-01-01T23:00:00.123456',
+      '2024-1-01T23:00:00.000Z',
+      '2024-01-01T23:00:00.0Zx',
+      '2024-01-01T23-00:00.000Z',
+      '2024-01-01 23:00:00.000Z',
+      // 16 digits above 2^53 − 1 are not a safe integer and were never accepted.
+      '2024-01-01T23:00:00.9999999999999999Z',
+      '2024-01-01T23:00:00.12345678901234567Z',
+    ]) {
+      // The valid time first, so that the hour (where there is one) is the one just read.
+      expect(fields(withValue(TIME, '2024-01-01T23:59:59Z')).request_time).toBe(
+        Date.UTC(2024, 0, 1, 23, 59, 59),
+      );
+      expect(reason(withValue(TIME, t))).toMatch(TIME_REASON);
+    }
+  });
+});
+
+describe('ALB parser, numbers', () => {
+  it('reads processing times exactly as Number() does, -0 included', () => {
+    const at = (v: string) => fields(withValue('0.000 0.001', `0.000 ${v}`)).target_processing_time;
+    expect(Object.is(at('-0.000'), -0)).toBe(true);
+    expect(Object.is(at('-0'), -0)).toBe(true);
+    expect(Object.is(at('0.000'), 0)).toBe(true);
+    expect(at('0.001')).toBe(0.001);
+    expect(at('00.5')).toBe(0.5);
+    expect(at('2.675')).toBe(2.675);
+    expect(at('123')).toBe(123);
+    expect(at('0.1234567890123')).toBe(0.1234567890123);
+    expect(at('0.30000000000000004')).toBe(0.30000000000000004);
+    expect(at('1.00000000000000000001')).toBe(1);
+    expect(at('12345678901234567')).toBe(12345678901234568);
+    for (const v of ['-1', '-1.000', '-01', '-']) expect(at(v)).toBeNull();
+  });
+
+  it('rejects processing times that are not plain decimals, or negative other than -1', () => {
+    const why = (v: string) => reason(withValue('0.000 0.001', `0.000 ${v}`));
+    for (const v of ['1.', '.5', '1.2.3', '+1', '1e3', '--1', '0x1', '1,5', '-.5']) {
+      expect(why(v)).toBe(`field 7 (target_processing_time): expected seconds, got "${v}"`);
+    }
+    expect(reason(withValue('0.000 0.001', '0.000 ""'))).toBe(
+      'field 7 (target_processing_time): expected seconds, got ""',
+    );
+    for (const v of ['-2', '-0.5', '-1.5', '-0.999']) {
+      expect(why(v)).toBe(`field 7 (target_processing_time): expected seconds or -1, got "${v}"`);
+    }
+  });
+
+  it('reads processing times like the definition for any text of digits, dots and dashes', () => {
+    // The definition: `-` and `-1` are null; otherwise [-]digits[.digits] read by Number(),
+    // where -1 is null and other negatives are rejected.
+    const expected = (v: string): unknown => {
+      if (v === '-' || v === '-1') return null;
+      if (!/^-?\d+(?:\.\d+)?$/.test(v)) return 'expected seconds';
+      const x = Number(v);
+      if (x === -1) return null;
+      return x < 0 ? 'expected seconds or -1' : x;
+    };
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom('0', '1', '2', '5', '9', '.', '-'),
+          minLength: 1,
+          maxLength: 24,
+        }),
+        (v) => {
+          const r = parser.parse(withValue('0.000 0.001', `0.000 ${v}`), ctx);
+          const got = r.ok
+            ? r.fields.target_processing_time
+            : r.reason.replace(/^field 7 \(target_processing_time\): (.*), got .*$/, '$1');
+          expect(Object.is(got, expected(v)) || got === expected(v)).toBe(true);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads integers up to the largest safe integer and rejects the rest', () => {
+    const sent = (v: string) => withValue(' 366 ', ` ${v} `);
+    expect(fields(sent('007')).sent_bytes).toBe(7);
+    expect(fields(sent('123456789012345')).sent_bytes).toBe(123456789012345);
+    expect(fields(sent('9007199254740991')).sent_bytes).toBe(9007199254740991);
+    for (const v of ['9007199254740992', '12345678901234567890', '-5', '1.0', '1e3', '+1']) {
+      expect(reason(sent(v))).toBe(`field 12 (sent_bytes): expected an integer, got "${v}"`);
+    }
+    expect(reason(sent('""'))).toBe('field 12 (sent_bytes): expected an integer, got ""');
+  });
+});
+
+describe('ALB parser, endpoints and quoted fields', () => {
+  const client = (v: string) => withValue('192.168.131.39:2817', v);
+
+  it('reads ports with leading zeros and bracketed IPv6 with a `]` later in the line', () => {
+    expect(fields(client('10.0.0.1:065535'))).toMatchObject({
+      client_ip: '10.0.0.1',
+      client_port: 65535,
+    });
+    expect(fields(client('h:0'))).toMatchObject({ client_ip: 'h', client_port: 0 });
+    const bracketLater = (v: string) => client(v).replace('"curl/7.46.0"', '"bot [x]"');
+    expect(fields(bracketLater('[::1]:80'))).toMatchObject({ client_ip: '::1', client_port: 80 });
+    expect(fields(bracketLater('10.0.0.1:80'))).toMatchObject({
+      client_ip: '10.0.0.1',
+      client_port: 80,
+    });
+  });
+
+  it('rejects endpoints of the wrong shape', () => {
+    for (const v of ['[::1]80', 'a]b:80', '[]:80', '10.0.0.1:', 'a:b:c', '[::1:80', '""']) {
+      const shown = v === '""' ? '' : v;
+      expect(reason(client(v))).toBe(`field 4 (client:port): expected ip:port, got "${shown}"`);
+    }
+  });
+
+  it('reads empty, one-character and escaped quoted values', () => {
+    const agent = (v: string) => fields(withValue('"curl/7.46.0"', v)).user_agent;
+    expect(agent('""')).toBeNull();
+    expect(agent('"-"')).toBeNull();
+    expect(agent('"x"')).toBe('x');
+    expect(agent('"\\""')).toBe('"');
+    expect(agent('"\\\\"')).toBe('\\');
+    expect(reason(withValue('"curl/7.46.0"', '"""'))).toBe(
+      'field 14 (user_agent): expected a space after the closing quote, got "\\" - - arn:"',
+    );
+  });
+
+  it('splits an escaped request line on its unescaped text', () => {
+    const f = fields(
+      withValue('"GET http://www.example.com:80/ HTTP/1.1"', '"GET /a\\"b HTTP/1.1"'),
+    );
+    expect(f).toMatchObject({
+      request: 'GET /a"b HTTP/1.1',
+      request_verb: 'GET',
+      request_url: '/a"b',
+      request_proto: 'HTTP/1.1',
+    });
+  });
+
+  it('splits request lines with extra spaces or missing parts', () => {
+    const request = (v: string) => fields(withValue('GET http://www.example.com:80/ HTTP/1.1', v));
+    expect(request('GET  x  HTTP/1.1  ')).toMatchObject({
+      request: 'GET  x  HTTP/1.1  ',
+      request_verb: 'GET',
+      request_url: ' x ',
+      request_proto: 'HTTP/1.1',
+    });
+    expect(request('GET')).toMatchObject({
+      request: 'GET',
+      request_verb: 'GET',
+      request_url: null,
+      request_proto: null,
+    });
+    expect(request('GET /')).toMatchObject({
+      request_verb: 'GET',
+      request_url: '/',
+      request_proto: null,
+    });
+    expect(request(' ')).toMatchObject({
+      request: null,
+      request_verb: null,
+      request_url: null,
+      request_proto: null,
+    });
+  });
+
+  it('keeps nothing of one line for the next: escaped values, field counts', () => {
+    const escaped = withValue('"curl/7.46.0"', '"a \\"b\\""').replace('"forward"', '"\\\\x"');
+    expect(fields(escaped)).toMatchObject({ user_agent: 'a "b"', actions_executed: '\\x' });
+    expect(fields(VECTOR)).toEqual(VECTOR_FIELDS);
+    // Fields past a line feed are not read; the next line's are.
+    const cut = `${VECTOR.split(' "Root=')[0]} "Root=1-abc"\n"more" 1`;
+    expect(fields(cut).domain_name).toBeNull();
+    expect(fields(VECTOR)).toEqual(VECTOR_FIELDS);
+  });
+
+  it('rejects a non-string message', () => {
+    expect(parser.parse(42 as unknown as string, ctx)).toEqual({
+      ok: false,
+      reason: 'message is not a string',
+    });
+  });
+});
