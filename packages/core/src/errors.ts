@@ -92,3 +92,21 @@ export class ConfigError extends LogpipeError {
     super('INVALID_CONFIG', message, options);
   }
 }
+
+/**
+ * An integer option checked: returns `value` when it is a safe integer ≥ `min`,
+ * else throws a {@link ConfigError} naming the option (what every logpipe
+ * factory does with counts such as `threads` and `maxQueue`).
+ *
+ * @example
+ * ```ts
+ * const threads = intOption('threads', options.threads ?? 2, 1);
+ * intOption('maxQueue', -1, 0); // throws ConfigError: maxQueue must be an integer ≥ 0, got -1
+ * ```
+ */
+export function intOption(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${String(value)}`);
+  }
+  return value;
+}

@@ -32,7 +32,7 @@ export { decodeRecordData } from './decode/record-data.js';
 export type { LogpipeEnv } from './env.js';
 export { readEnv } from './env.js';
 export type { DecodeErrorCode, LogpipeErrorOptions } from './errors.js';
-export { ConfigError, DecodeError, LogpipeError } from './errors.js';
+export { ConfigError, DecodeError, intOption, LogpipeError } from './errors.js';
 export { generateAlbLine } from './generator/alb.js';
 export type { AppLineKind, GeneratedAppLine } from './generator/app.js';
 export { generateAppLine } from './generator/app.js';

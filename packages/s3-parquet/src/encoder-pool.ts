@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
-import { type ColumnDef, ConfigError } from '@logpipe/core';
+import { type ColumnDef, intOption } from '@logpipe/core';
 import type { Piscina } from 'piscina';
 import type { ColumnBatch } from './columns.js';
 import { checkEncodeOptions, type EncodeParquetOptions, type encodeParquet } from './encode.js';
@@ -97,13 +97,6 @@ function workerFile(): string {
   return fileURLToPath(new URL('./parquet-worker.js', import.meta.url));
 }
 
-function checkInt(name: string, v: number, min: number): number {
-  if (!Number.isSafeInteger(v) || v < min) {
-    throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
-  }
-  return v;
-}
-
 class EncoderPool implements ParquetEncoderPool {
   readonly threads: number;
   private readonly maxQueue: number;
@@ -113,8 +106,8 @@ class EncoderPool implements ParquetEncoderPool {
   private readonly counts: ParquetEncoderPoolStats;
 
   constructor(options: ParquetEncoderPoolOptions) {
-    this.threads = checkInt('threads', options.threads ?? availableParallelism(), 1);
-    this.maxQueue = checkInt('maxQueue', options.maxQueue ?? DEFAULT_ENCODER_MAX_QUEUE, 0);
+    this.threads = intOption('threads', options.threads ?? availableParallelism(), 1);
+    this.maxQueue = intOption('maxQueue', options.maxQueue ?? DEFAULT_ENCODER_MAX_QUEUE, 0);
     const encodeOptions: EncodeParquetOptions = {};
     const given = options.encodeOptions ?? {};
     if (given.compression !== undefined) encodeOptions.compression = given.compression;

@@ -10,7 +10,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { type ClassifierOptions, createClassifier } from '../classify.js';
 import { createDecoder, type DecoderOptions } from '../decode/decoder.js';
-import { ConfigError, type DecodeError } from '../errors.js';
+import { ConfigError, type DecodeError, intOption } from '../errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../limits.js';
 import { WorkerPoolError } from './errors.js';
 import type { LineMode } from './lines.js';
@@ -219,13 +219,6 @@ function workerFile(): string {
   return fileURLToPath(new URL('./pool-worker.js', import.meta.url));
 }
 
-function checkInt(name: string, v: number, min: number): number {
-  if (!Number.isSafeInteger(v) || v < min) {
-    throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
-  }
-  return v;
-}
-
 function checkBytes(name: string, v: number): number {
   if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
     throw new ConfigError(`${name} must be a number of bytes ≥ 0, got ${String(v)}`);
@@ -252,13 +245,13 @@ class Pool implements WorkerPool {
   private readonly counts: WorkerPoolStats;
 
   constructor(options: WorkerPoolOptions) {
-    this.threads = checkInt('threads', options.threads ?? availableParallelism(), 1);
-    this.maxQueue = checkInt('maxQueue', options.maxQueue ?? DEFAULT_MAX_QUEUE, 0);
+    this.threads = intOption('threads', options.threads ?? availableParallelism(), 1);
+    this.maxQueue = intOption('maxQueue', options.maxQueue ?? DEFAULT_MAX_QUEUE, 0);
     this.inlineBelowBytes = checkBytes(
       'inlineBelowBytes',
       options.inlineBelowBytes ?? DEFAULT_INLINE_BELOW_BYTES,
     );
-    this.minChunk = checkInt('minChunkBytes', options.minChunkBytes ?? DEFAULT_MIN_CHUNK_BYTES, 1);
+    this.minChunk = intOption('minChunkBytes', options.minChunkBytes ?? DEFAULT_MIN_CHUNK_BYTES, 1);
     const classifier = options.classifier ?? {};
     (classifier.overrides ?? []).forEach((o, i) => {
       if (typeof o?.parser !== 'string') {
