@@ -1,4 +1,5 @@
 import { fail, ok, type ParseResult, type Parser } from './types.js';
+import { isoSecondsMs } from './utc.js';
 
 /**
  * Fields of an ALB access log entry, in log order, as AWS names them.
@@ -88,13 +89,6 @@ function digits(s: string, from: number, to: number): number {
   return to - from <= EXACT_DIGITS || Number.isSafeInteger(x) ? x : Number.NaN;
 }
 
-/** The two ASCII digits at `s[i]`, `s[i + 1]` as a number, or -1. */
-function twoDigits(s: string, i: number): number {
-  const hi = s.charCodeAt(i) - ZERO;
-  const lo = s.charCodeAt(i + 1) - ZERO;
-  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : -1;
-}
-
 /** `s[from, to)` is `-`. */
 function isDash(s: string, from: number, to: number): boolean {
   return to - from === 1 && s.charCodeAt(from) === DASH;
@@ -146,16 +140,6 @@ function seconds(s: string, from: number, to: number, index: number): Parsed {
   return x < 0 ? `${label(index)}: expected seconds or -1, got ${quoted(s.slice(from, to))}` : x;
 }
 
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * The hour of the last valid time read, as the number `YYYYMMDDHH`, and its epoch ms.
- * Entries come in time order, so nearly every time is in that hour and skips the date
- * checks and Date.UTC. A pure memo: any parser may share it.
- */
-let cachedHour = -1;
-let cachedHourMs = 0;
-
 /**
  * `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (what ALB writes, µs precision) in `s[from, to)` to
  * epoch ms, fraction truncated to milliseconds; NaN when not that shape.
@@ -163,38 +147,9 @@ let cachedHourMs = 0;
 function isoMs(s: string, from: number, to: number): number {
   const n = to - from;
   if (n < 20 || s.charCodeAt(to - 1) !== 90 /* Z */) return Number.NaN;
-  if (
-    s.charCodeAt(from + 4) !== DASH ||
-    s.charCodeAt(from + 7) !== DASH ||
-    s.charCodeAt(from + 10) !== 84 /* T */ ||
-    s.charCodeAt(from + 13) !== COLON ||
-    s.charCodeAt(from + 16) !== COLON
-  ) {
-    return Number.NaN;
-  }
-  const century = twoDigits(s, from);
-  const yy = twoDigits(s, from + 2);
-  const month = twoDigits(s, from + 5);
-  const day = twoDigits(s, from + 8);
-  const hour = twoDigits(s, from + 11);
-  const minute = twoDigits(s, from + 14);
-  const second = twoDigits(s, from + 17);
-  if (
-    century < 0 ||
-    yy < 0 ||
-    month < 0 ||
-    day < 0 ||
-    hour < 0 ||
-    minute < 0 ||
-    minute > 59 ||
-    second < 0 ||
-    second > 59
-  ) {
-    return Number.NaN;
-  }
   let ms = 0;
   if (n > 20) {
-    // A fraction: '.' then at least one digit before the Z (n = 20 is `…SSZ`, checked above).
+    // A fraction: '.' then at least one digit before the Z (n = 20 is `…SSZ`).
     if (s.charCodeAt(from + 19) !== DOT || n < 22) return Number.NaN;
     for (let i = from + 20; i < to - 1; i++) {
       const d = s.charCodeAt(i) - ZERO;
@@ -206,28 +161,8 @@ function isoMs(s: string, from: number, to: number): number {
     // A fraction too long to be a safe integer was always rejected.
     if (n - 21 > EXACT_DIGITS && Number.isNaN(digits(s, from + 20, to - 1))) return Number.NaN;
   }
-  const year = century * 100 + yy;
-  // Distinct for every year 0–9999 and month, day, hour 0–99.
-  const hourKey = ((year * 100 + month) * 100 + day) * 100 + hour;
-  if (hourKey !== cachedHour) {
-    if (
-      year < 1970 ||
-      month < 1 ||
-      month > 12 ||
-      day < 1 ||
-      day > (DAYS_IN_MONTH[month - 1] as number) ||
-      hour > 23
-    ) {
-      return Number.NaN;
-    }
-    if (month === 2 && day === 29 && (year % 4 !== 0 || (year % 100 === 0 && year % 400 !== 0))) {
-      return Number.NaN;
-    }
-    cachedHourMs = Date.UTC(year, month - 1, day, hour);
-    cachedHour = hourKey;
-  }
-  // Exact integer arithmetic: the same value as Date.UTC(…, hour, minute, second, ms).
-  return cachedHourMs + minute * 60_000 + second * 1000 + ms;
+  // Exact integer arithmetic: the same value as Date.UTC(…, second, ms).
+  return isoSecondsMs(s, from) + ms;
 }
 
 function time(s: string, from: number, to: number, index: number): Parsed {

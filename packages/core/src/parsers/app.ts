@@ -41,18 +41,21 @@ const PINO_LEVELS: Readonly<Record<number, string>> = {
   60: 'fatal',
 };
 
-/** Text level tokens (lower case) recognised by the text parser. */
-const TEXT_LEVELS: ReadonlySet<string> = new Set([
-  'trace',
-  'debug',
-  'info',
-  'notice',
-  'warn',
-  'warning',
-  'error',
-  'fatal',
-  'critical',
-]);
+/**
+ * Text level tokens (lower case) recognised by the text parser, by length:
+ * `TEXT_LEVELS[n]` holds the levels of n letters.
+ */
+const TEXT_LEVELS: readonly (readonly string[])[] = [
+  [],
+  [],
+  [],
+  [],
+  ['info', 'warn'],
+  ['trace', 'debug', 'error', 'fatal'],
+  ['notice'],
+  ['warning'],
+  ['critical'],
+];
 const MIN_LEVEL_LEN = 4;
 const MAX_LEVEL_LEN = 8;
 /** The text level check looks at this many leading tokens … */
@@ -107,6 +110,8 @@ function levelValue(v: unknown): string | null {
 /**
  * Level from an object's `level`, `severity`, `log.level` (flat ECS key, or
  * nested `log: { level }`), `lvl` or `levelname` member, first present wins.
+ * For logfmt pairs, whose shapes repeat line after line; JSON documents go to
+ * {@link documentLevel}.
  */
 function objectLevel(o: Record<string, unknown>): string | null {
   let v = o.level;
@@ -123,6 +128,30 @@ function objectLevel(o: Record<string, unknown>): string | null {
   return levelValue(v);
 }
 
+const get = Reflect.get as (o: object, key: string) => unknown;
+
+/**
+ * {@link objectLevel} for a parsed JSON document, with the same reads in the same
+ * order. Documents come in more shapes than V8's per-shape property caches hold (an
+ * EMF document's members are its metric and dimension names), and a plain `o.level`
+ * that misses them goes through the runtime: about 70 ns for each of the up to six
+ * reads. `Reflect.get` looks the member up directly and means the same as `o.level`.
+ */
+function documentLevel(o: Record<string, unknown>): string | null {
+  let v = get(o, 'level');
+  if (v === undefined) v = get(o, 'severity');
+  if (v === undefined) {
+    v = get(o, 'log.level');
+    if (v === undefined) {
+      const log = get(o, 'log');
+      if (typeof log === 'object' && log !== null) v = get(log, 'level');
+    }
+  }
+  if (v === undefined) v = get(o, 'lvl');
+  if (v === undefined) v = get(o, 'levelname');
+  return levelValue(v);
+}
+
 /** Joins a specialised parser's reason with an EMF reason; either may be absent. */
 function joinReasons(a: string | null, b: string | null): string | null {
   if (a === null) return b;
@@ -136,7 +165,7 @@ function jsonResult(
   ctx: ParseContext,
   parseError: string | null,
 ): ParseOk {
-  const level = objectLevel(doc);
+  const level = documentLevel(doc);
   if (!isEmfDocument(doc)) return ok(DATASET, appFields('json', level, doc, parseError));
   const metrics = emfMetrics(doc, ctx.time);
   if (typeof metrics === 'string') {
@@ -152,47 +181,68 @@ function textLevel(s: string): string | null {
   for (let t = 0; t < LEVEL_SCAN_TOKENS; t++) {
     while (i < n && s.charCodeAt(i) <= 0x20) i++;
     if (i >= n) return null;
-    const start = i;
-    let colon = -1;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c <= 0x20) break;
-      if (c === 0x3a /* : */ && colon < 0) colon = i;
-      i++;
-    }
-    let a = start;
-    // A word ends at its first ':' (`ERROR:root:message`, Python's default format).
-    let b = colon < 0 ? i : colon;
-    // Strip one pair of brackets, then trailing punctuation (`ERROR:`, `[WARN],`).
-    const open = s.charCodeAt(a);
-    let bracketed = false;
-    if (open === 0x5b /* [ */ || open === 0x28 /* ( */ || open === 0x3c /* < */) {
-      a++;
-      bracketed = true;
-    }
-    while (b > a) {
-      const c = s.charCodeAt(b - 1);
-      if (
-        c === 0x3a ||
-        c === 0x2c ||
-        c === 0x3b ||
-        c === 0x5d ||
-        c === 0x29 ||
-        c === 0x3e ||
-        c === 0x2d
-      )
-        b--;
-      else break;
-    }
+    // A token names a level when it is: one optional opening bracket, the level's
+    // letters, then nothing but trailing punctuation (`ERROR:`, `[WARN],`, `FATAL-`)
+    // up to the token's end or its first ':' (`ERROR:root:message`, Python's default
+    // format). Read that way, most tokens are given up at their first character and
+    // the rest of the token is skipped with a single test per character.
+    const open = s.charCodeAt(i);
+    const bracketed = open === 0x5b /* [ */ || open === 0x28 /* ( */ || open === 0x3c; /* < */
+    const a = bracketed ? i + 1 : i;
+    let b = a;
+    while (b < n && b - a <= MAX_LEVEL_LEN && isAsciiLetter(s.charCodeAt(b))) b++;
+    i = b;
     const len = b - a;
-    if (len < MIN_LEVEL_LEN || len > MAX_LEVEL_LEN) continue;
-    const word = s.slice(a, b);
-    const lower = word.toLowerCase();
-    if (!TEXT_LEVELS.has(lower)) continue;
-    // Upper case or bracketed anywhere in the scan window; any case as the first token.
-    if (bracketed || t === 0 || word === word.toUpperCase()) return lower;
+    if (len >= MIN_LEVEL_LEN && len <= MAX_LEVEL_LEN) {
+      const level = levelWord(s, a, b);
+      if (level !== null) {
+        while (i < n && isTrailingPunctuation(s.charCodeAt(i))) i++;
+        // What follows must end the word: a space, the end of the window (read as 0) or ':'.
+        const next = i < n ? s.charCodeAt(i) : 0;
+        const wordEnds = next <= 0x20 || next === 0x3a; /* : */
+        // Upper case or bracketed anywhere in the scan window; any case as the first token.
+        if (wordEnds && (bracketed || t === 0 || isUpperAscii(s, a, b))) return level;
+      }
+    }
+    while (i < n && s.charCodeAt(i) > 0x20) i++;
   }
   return null;
+}
+
+function isAsciiLetter(c: number): boolean {
+  // `c | 0x20` folds upper case onto lower case and nothing else onto a–z.
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x7a;
+}
+
+/** Punctuation that may follow a level word: `,` `;` `]` `)` `>` `-` (and `:`, which ends the word). */
+function isTrailingPunctuation(c: number): boolean {
+  return c === 0x2c || c === 0x3b || c === 0x5d || c === 0x29 || c === 0x3e || c === 0x2d;
+}
+
+/**
+ * The level that `s.slice(a, b)` spells in any case, or null: the same as looking
+ * `s.slice(a, b).toLowerCase()` up among the levels, without making either string.
+ * Comparing ASCII letters without case is exact here: the only other characters that
+ * lower-case to ASCII letters are U+212A KELVIN SIGN (`k`, in no level) and U+0130
+ * (`i` plus a combining dot, one character too many).
+ */
+function levelWord(s: string, a: number, b: number): string | null {
+  const candidates = TEXT_LEVELS[b - a] as readonly string[];
+  for (let l = 0; l < candidates.length; l++) {
+    const level = candidates[l] as string;
+    let j = 0;
+    // `c | 0x20` equals a lower-case letter only for that letter and its upper case.
+    while (j < level.length && (s.charCodeAt(a + j) | 0x20) === level.charCodeAt(j)) j++;
+    if (j === level.length) return level;
+  }
+  return null;
+}
+
+/** Whether `s.slice(a, b)`, a level word, is upper case: no letter above `Z`. */
+function isUpperAscii(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (s.charCodeAt(i) > 0x5a) return false;
+  return true;
 }
 
 /** The combined app parse; `parseError` goes into `parse_error` (joined with an EMF reason, if any). */
@@ -203,7 +253,10 @@ function parseAppMessage(message: string, ctx: ParseContext, parseError: string 
     if (doc !== undefined) return jsonResult(doc, ctx, parseError);
     // Not JSON after all (truncated, trailing comma…): read it as logfmt or text.
   }
-  if (message.indexOf('=') !== -1) {
+  // Logfmt needs two `key=value` pairs, hence two '=': a line with fewer is text,
+  // without building pairs only to reject them.
+  const eq = message.indexOf('=');
+  if (eq !== -1 && message.indexOf('=', eq + 1) !== -1) {
     const pairs = parseLogfmt(message);
     if (typeof pairs !== 'string' && looksLikeLogfmt(pairs)) {
       return ok(DATASET, appFields('logfmt', objectLevel(pairs), pairs, parseError));

@@ -2,6 +2,7 @@ import type { LogOrigin, MetricRecord } from '../model.js';
 import { emfMetrics, isEmfDocument } from './emf.js';
 import type { ParseContext, ParseResult, Parser } from './types.js';
 import { ok } from './types.js';
+import { isoSecondsMs, twoDigits } from './utc.js';
 
 const DATASET = 'lambda';
 
@@ -153,6 +154,28 @@ function isDigit(c: number): boolean {
 }
 
 /**
+ * Epoch ms of exactly `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.sssZ` at
+ * `s[start, end)`, a valid calendar time from 1970 on; NaN for anything else, which the
+ * caller then hands to Date.parse. Within that shape Date.parse returns the same value
+ * (it is exact integer arithmetic), while the cases where V8's Date.parse is lenient or
+ * Date.UTC differs (Feb 30, hour 24, leap seconds, years 0–99, other fraction lengths)
+ * are left to Date.parse itself.
+ */
+function utcMs(s: string, start: number, end: number): number {
+  const len = end - start;
+  if ((len !== 24 && len !== 20) || s.charCodeAt(end - 1) !== 0x5a /* Z */) return Number.NaN;
+  let ms = 0;
+  if (len === 24) {
+    if (s.charCodeAt(start + 19) !== 0x2e /* . */) return Number.NaN;
+    const d1 = s.charCodeAt(start + 20) - 0x30;
+    const d23 = twoDigits(s, start + 21);
+    if (d1 < 0 || d1 > 9 || d23 < 0) return Number.NaN;
+    ms = d1 * 100 + d23;
+  }
+  return isoSecondsMs(s, start) + ms;
+}
+
+/**
  * Epoch ms of an ISO 8601 UTC/offset time at `s[start, end)` (`2024-01-01T00:00:00.000Z`),
  * or null. Times without a zone are refused: `Date.parse` would read them as local time.
  */
@@ -170,6 +193,10 @@ function isoTime(s: string, start: number, end: number): number | null {
   const last = s.charCodeAt(end - 1);
   const sign = s.charCodeAt(end - 6);
   if (last !== 0x5a && sign !== 0x2b && sign !== 0x2d) return null;
+  // The usual shapes by digit arithmetic; every other one (offsets, other fraction
+  // lengths, out-of-range fields) as before.
+  const fast = utcMs(s, start, end);
+  if (!Number.isNaN(fast)) return fast;
   const t = Date.parse(start === 0 && end === s.length ? s : s.slice(start, end));
   return Number.isNaN(t) ? null : t;
 }
@@ -177,6 +204,21 @@ function isoTime(s: string, start: number, end: number): number | null {
 /** Lower-case log level if `token` is one the Lambda runtimes write, else null. */
 function levelOf(token: string): string | null {
   if (token.length < 3 || token.length > 8) return null;
+  // The upper-case forms the runtimes print, without a lower-cased copy.
+  switch (token) {
+    case 'INFO':
+      return 'info';
+    case 'ERROR':
+      return 'error';
+    case 'WARN':
+      return 'warn';
+    case 'DEBUG':
+      return 'debug';
+    case 'TRACE':
+      return 'trace';
+    case 'FATAL':
+      return 'fatal';
+  }
   const lower = token.toLowerCase();
   switch (lower) {
     case 'trace':
@@ -220,30 +262,76 @@ function isUuidAt(s: string, start: number): boolean {
 // Text platform lines
 // ---------------------------------------------------------------------------
 
-/** Applies one `Key: value` pair of a platform line. Unknown keys are ignored (they stay in `message`). */
-function applyPair(f: LambdaFields, key: string, value: string): void {
+/** 10^k, exact as a double for every k here. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+/** Most digits whose integer is below 2^53, so exact as a double. */
+const EXACT_DIGITS = 15;
+
+/**
+ * `parseFloat` of the value at `m[from, end)` when it is plain `digits[.digits]` followed
+ * by a space or the end (`1820.21 ms`, `512 MB`); NaN for any other shape, which the
+ * caller parses as before. An exact integer divided by an exact power of ten rounds once,
+ * correctly: the same double parseFloat reads from the text.
+ */
+function plainDecimal(m: string, from: number, end: number): number {
+  let mantissa = 0;
+  let dot = -1;
+  let i = from;
+  for (; i < end; i++) {
+    const c = m.charCodeAt(i);
+    if (isDigit(c)) mantissa = mantissa * 10 + (c - 0x30);
+    else if (c === 0x2e && dot === -1) dot = i;
+    else break;
+  }
+  // At least one digit on each side of a dot, then a space or the end (not `e5`, not `.5`).
+  if (i === from || dot === from || dot === i - 1) return Number.NaN;
+  if (i < end && m.charCodeAt(i) !== 0x20) return Number.NaN;
+  if (i - from - (dot === -1 ? 0 : 1) > EXACT_DIGITS) return Number.NaN;
+  return dot === -1 ? mantissa : mantissa / (POW10[i - dot - 1] as number);
+}
+
+/** `parseNumber` of the trimmed `m[from, end)`, without a substring for the usual shape. */
+function numberAt(m: string, from: number, end: number): number | null {
+  const x = plainDecimal(m, from, end);
+  return Number.isNaN(x) ? parseNumber(m.slice(from, end).trim()) : x;
+}
+
+/** `parseInteger` of the trimmed `m[from, end)`, without a substring for the usual shape. */
+function integerAt(m: string, from: number, end: number): number | null {
+  const x = plainDecimal(m, from, end);
+  return Number.isNaN(x) ? parseInteger(m.slice(from, end).trim()) : safeInt(x);
+}
+
+/**
+ * Applies the `Key: value` pair of a platform line whose value is `m[from, end)` (not yet
+ * trimmed). Unknown keys are ignored (they stay in `message`).
+ */
+function applyPair(f: LambdaFields, key: string, m: string, from: number, end: number): void {
   switch (key) {
     case 'Duration':
-      f.duration_ms = parseNumber(value);
+      f.duration_ms = numberAt(m, from, end);
       return;
     case 'Billed Duration':
-      f.billed_duration_ms = parseInteger(value);
+      f.billed_duration_ms = integerAt(m, from, end);
       return;
     case 'Memory Size':
-      f.memory_size_mb = parseInteger(value);
+      f.memory_size_mb = integerAt(m, from, end);
       return;
     case 'Max Memory Used':
-      f.max_memory_used_mb = parseInteger(value);
+      f.max_memory_used_mb = integerAt(m, from, end);
       return;
     case 'Init Duration':
-      f.init_duration_ms = parseNumber(value);
+      f.init_duration_ms = numberAt(m, from, end);
       return;
     case 'Restore Duration':
-      f.restore_duration_ms = parseNumber(value);
+      f.restore_duration_ms = numberAt(m, from, end);
       return;
     case 'Billed Restore Duration':
-      f.billed_restore_duration_ms = parseInteger(value);
+      f.billed_restore_duration_ms = integerAt(m, from, end);
       return;
+  }
+  const value = m.slice(from, end).trim();
+  switch (key) {
     case 'XRAY TraceId':
       f.xray_trace_id = nonEmpty(value);
       return;
@@ -270,14 +358,17 @@ function applyPair(f: LambdaFields, key: string, value: string): void {
 
 /** Reads the tab-separated `Key: value` pairs of `m` from `from` on (tolerates a trailing tab/newline). */
 function applyPairs(f: LambdaFields, m: string, from: number): void {
+  const n = m.length;
   let start = from;
-  while (start < m.length) {
+  while (start < n) {
     let end = m.indexOf('\t', start);
-    if (end === -1) end = m.length;
-    const colon = m.indexOf(': ', start);
-    if (colon !== -1 && colon < end) {
-      applyPair(f, m.slice(start, colon).trim(), m.slice(colon + 2, end).trim());
+    if (end === -1) end = n;
+    // The first `: ` of the pair: a one-character search is cheaper than a two-character one.
+    let colon = m.indexOf(':', start);
+    while (colon !== -1 && colon < end && m.charCodeAt(colon + 1) !== 0x20) {
+      colon = m.indexOf(':', colon + 1);
     }
+    if (colon !== -1 && colon < end) applyPair(f, m.slice(start, colon).trim(), m, colon + 2, end);
     start = end + 1;
   }
 }

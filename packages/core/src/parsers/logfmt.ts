@@ -24,6 +24,21 @@ const QUOTE = 0x22; // "
 const BACKSLASH = 0x5c;
 
 /**
+ * The keys of the two most recent line shapes (a line's keys in order), most recent
+ * first. A property key must be an internalized string, and making one of a freshly
+ * sliced key (a string-table lookup) costs about as much as the rest of storing the
+ * pair. Lines of one source repeat their keys in the same order, so a key that matches
+ * the text at its position in a recent line with the same first key is taken from
+ * there: the strings `Object.keys` gives are internalized. Only an equal string is
+ * ever taken, so results do not depend on what is remembered.
+ */
+const recentShapes: (readonly string[])[] = [[], []];
+const NO_SHAPE: readonly string[] = [];
+/** A line with more, or longer, keys is not remembered (nor kept alive). */
+const SHAPE_MAX_KEYS = 64;
+const SHAPE_MAX_KEY_CHARS = 1024;
+
+/**
  * Parses one logfmt line into its pairs: values are strings, bare keys are
  * `true`. Returns a string (the reason, with a 1-based column) when the line
  * does not follow the grammar above. A single pass over the text; never throws.
@@ -39,9 +54,17 @@ export function parseLogfmt(text: string): Record<string, string | true> | strin
   const out: Record<string, string | true> = {};
   const n = text.length;
   let i = 0;
+  let shape = NO_SHAPE; // the recent line shape with this line's first key
+  let slot = 0; // the position of the next key in the line
+  let keyChars = 0; // the length of the keys so far, to bound what is remembered
+  let missed = false; // a key was not in `shape`
+  // Where the next '"' and '\\' are (n: none), as found by the last search for each;
+  // searched again only once i has passed them. For quoted values.
+  let quoteAt = -1;
+  let backslashAt = -1;
   for (;;) {
     while (i < n && text.charCodeAt(i) <= SPACE_MAX) i++;
-    if (i >= n) return out;
+    if (i >= n) return missed ? remember(out, shape, slot, keyChars) : out;
 
     const keyStart = i;
     let c = text.charCodeAt(i);
@@ -55,7 +78,15 @@ export function parseLogfmt(text: string): Record<string, string | true> | strin
         ? `logfmt: '=' without a key at column ${i + 1}`
         : `logfmt: unexpected '"' at column ${i + 1} (a key must come first)`;
     }
-    const key = text.slice(keyStart, i);
+    const keyLength = i - keyStart;
+    if (slot === 0) shape = recentShape(text, keyStart, keyLength);
+    let key = shape[slot];
+    if (key === undefined || key.length !== keyLength || !text.startsWith(key, keyStart)) {
+      key = text.slice(keyStart, i);
+      missed = true;
+    }
+    slot++;
+    keyChars += keyLength;
     if (i >= n || c <= SPACE_MAX) {
       setOwn(out, key, true);
       continue;
@@ -66,7 +97,7 @@ export function parseLogfmt(text: string): Record<string, string | true> | strin
     i++;
     if (i >= n) {
       setOwn(out, key, '');
-      return out;
+      return missed ? remember(out, shape, slot, keyChars) : out;
     }
     c = text.charCodeAt(i);
     if (c <= SPACE_MAX) {
@@ -79,15 +110,15 @@ export function parseLogfmt(text: string): Record<string, string | true> | strin
       let value = '';
       let runStart = i;
       for (;;) {
+        // On to the next '"' or '\\'. Their positions come from indexOf (much faster than a
+        // test per character) and are kept while ahead, so that each is searched once a line.
+        if (quoteAt < i) quoteAt = indexOrEnd(text, '"', i);
+        if (backslashAt < i) backslashAt = indexOrEnd(text, '\\', i);
+        i = Math.min(quoteAt, backslashAt);
         if (i >= n) {
           return `logfmt: unterminated quoted value for key ${JSON.stringify(key)} (opened at column ${openAt + 1})`;
         }
-        c = text.charCodeAt(i);
-        if (c === QUOTE) break;
-        if (c !== BACKSLASH) {
-          i++;
-          continue;
-        }
+        if (i === quoteAt) break;
         if (i > runStart) value += text.slice(runStart, i);
         if (i + 1 >= n) {
           return `logfmt: unterminated quoted value for key ${JSON.stringify(key)} (opened at column ${openAt + 1})`;
@@ -151,6 +182,40 @@ export function parseLogfmt(text: string): Record<string, string | true> | strin
     }
     setOwn(out, key, text.slice(valueStart, i));
   }
+}
+
+/** The recent line shape whose first key is `text.slice(at, at + length)`, or NO_SHAPE. */
+function recentShape(text: string, at: number, length: number): readonly string[] {
+  for (let s = 0; s < recentShapes.length; s++) {
+    const shape = recentShapes[s] as readonly string[];
+    const first = shape[0];
+    if (first !== undefined && first.length === length && text.startsWith(first, at)) {
+      if (s > 0) {
+        recentShapes[s] = recentShapes[0] as readonly string[];
+        recentShapes[0] = shape;
+      }
+      return shape;
+    }
+  }
+  return NO_SHAPE;
+}
+
+/**
+ * Remembers the keys of a parsed line that brought new ones: in place of the shape it
+ * followed (a variant of it), else as the most recent shape. Returns the pairs.
+ */
+function remember(
+  out: Record<string, string | true>,
+  followed: readonly string[],
+  keyCount: number,
+  keyChars: number,
+): Record<string, string | true> {
+  if (keyCount <= SHAPE_MAX_KEYS && keyChars <= SHAPE_MAX_KEY_CHARS) {
+    const keys = Object.keys(out);
+    if (followed !== recentShapes[0]) recentShapes[1] = recentShapes[0] as readonly string[];
+    recentShapes[0] = keys;
+  }
+  return out;
 }
 
 /**
@@ -227,6 +292,12 @@ function quote(v: string): string {
     }
   }
   return `${s}${v.slice(runStart)}"`;
+}
+
+/** The index of the first `s` at or after `from`, or the length of `text` when there is none. */
+function indexOrEnd(text: string, s: string, from: number): number {
+  const at = text.indexOf(s, from);
+  return at < 0 ? text.length : at;
 }
 
 /** The value of 4 hex digits at `at`, or -1. */

@@ -60,12 +60,7 @@ describe('LineBuffer', () => {
     expect(out.bytes().toString()).toBe('second\n');
     expect(taken.toString()).toBe('first line, long enough to make it grow\n');
     // Transferable: the memory is the buffer's own, not a slice of a shared pool.
-    const { port1, port2 } = new MessageChannel();
-    const memory = taken.buffer as ArrayBuffer;
-    port1.postMessage(memory, [memory]);
-    expect(memory.byteLength).toBe(0);
-    port1.close();
-    port2.close();
+    expectTransferable(taken);
   });
 
   it('take({ fit: true }) hands over memory of exactly the bytes when more would be slack, and the memory itself when little is', () => {
@@ -76,12 +71,7 @@ describe('LineBuffer', () => {
     expect(fitted.byteOffset).toBe(0);
     expect(fitted.buffer.byteLength).toBe(13);
     // The copy is the buffer's own memory too: transferable.
-    const { port1, port2 } = new MessageChannel();
-    const memory = fitted.buffer as ArrayBuffer;
-    port1.postMessage(memory, [memory]);
-    expect(memory.byteLength).toBe(0);
-    port1.close();
-    port2.close();
+    expectTransferable(fitted);
 
     // 100 bytes written of 110: within an eighth, handed over as it is (no copy).
     const tight = new LineBuffer(110);
@@ -95,3 +85,13 @@ describe('LineBuffer', () => {
     expect(kept.toString()).toBe('abcdefghijklmnopqrstuvwxyz'.repeat(4).slice(0, 100));
   });
 });
+
+/** The buffer's ArrayBuffer can be transferred (it is detached afterwards). */
+function expectTransferable(buf: Buffer): void {
+  const { port1, port2 } = new MessageChannel();
+  const memory = buf.buffer as ArrayBuffer;
+  port1.postMessage(memory, [memory]);
+  expect(memory.byteLength).toBe(0);
+  port1.close();
+  port2.close();
+}

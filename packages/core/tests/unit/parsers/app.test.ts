@@ -74,6 +74,13 @@ describe('json parser', () => {
     ['{"level":""}', null],
     ['{"msg":"no level"}', null],
     ['{"level":"info","severity":"error"}', 'info'],
+    // The first member present wins, even when its value gives no level.
+    ['{"level":null,"severity":"error"}', null],
+    ['{"log":{"level":null},"lvl":"x"}', null],
+    ['{"log":["warn"],"lvl":"DEBUG"}', 'debug'],
+    ['{"log":null,"levelname":"Fatal"}', 'fatal'],
+    // A "__proto__" member is an own member, not a prototype with a level.
+    ['{"__proto__":{"level":"warn"},"lvl":"x"}', 'x'],
   ])('takes the level of %s as %j', (msg, level) => {
     expect(accepted(json.parse(msg, ctx)).fields.level).toBe(level);
   });
@@ -159,6 +166,38 @@ describe('text parser', () => {
     ['ERRORS everywhere', null],
     ['Benutzer Jürgen hat sich angemeldet ✓', null],
     ['', null],
+    // Trailing punctuation up to the first ':' or the end of the token, one opening bracket.
+    ['ERROR-:x', 'error'],
+    ['ERROR-x', null],
+    ['x DEBUG:', 'debug'],
+    ['x DEBUG.', null],
+    ['x WARN]]]]),;> y', 'warn'],
+    ['x <Notice>- y', 'notice'],
+    ['(ERROR boom', 'error'],
+    ['[ERROR', 'error'],
+    ['[[ERROR] x', null],
+    ['[', null],
+    ['x ERR:OR', null],
+    ['x:ERROR', null],
+    ['x ERRORS', null],
+    ['x WARNINGS', null],
+    ['x CRITICAL\u2014', null],
+    // Lower or mixed case counts only as the first token or in brackets.
+    ['x info y', null],
+    ['x Info y', null],
+    ['x INFO y', 'info'],
+    ['x [info] y', 'info'],
+    ['x (Fatal)', 'fatal'],
+    // Letters that only look like ASCII (U+0130 lower-cases to "i" and a combining dot,
+    // U+0131 is a dotless i, U+212A is the Kelvin sign).
+    ['\u0130NFO started', null],
+    ['x \u0130NFO', null],
+    ['\u0131nfo x', null],
+    ['x IN\u212AO', null],
+    // Only the first 8 tokens and 256 characters are looked at; a word is cut at the 256th.
+    ['x x x x x x x x ERROR', null],
+    [`${'x'.repeat(250)} ERRORS`, 'error'],
+    [`${'x'.repeat(252)} ERROR`, null],
   ])('finds the level of %j as %j', (msg, level) => {
     expect(text.parse(msg, ctx)).toStrictEqual({
       ok: true,
@@ -189,6 +228,14 @@ describe('app parser', () => {
     ['{"truncated":', 'text'],
     ['a = 1, b = 2', 'text'],
     ['plain words', 'text'],
+    ['retry=3 ok', 'text'],
+    ['x=1 y', 'text'],
+    ['msg="a=b"', 'text'],
+    ['a=1 a=2', 'text'],
+    ['a==b c=d', 'text'],
+    ['one=1 two=2 three four', 'text'],
+    // Repeated keys: the pairs are judged as stored (a: '1', b: '2'), not as written.
+    ['a b a=1 b=2', 'logfmt'],
   ])('reads %j as %s', (msg, format) => {
     expect(accepted(app.parse(msg, ctx)).fields.format).toBe(format);
   });

@@ -306,6 +306,24 @@ describe('cloudtrail parser: rejections', () => {
     }
     expect(reasonOf(JSON.stringify({ ...MINIMAL, eventTime: 'yesterday' }))).toMatch(/eventTime/);
   });
+
+  it('reads eventTime exactly as Date.parse does, lenient cases included', () => {
+    const timeOf = (eventTime: string): unknown =>
+      parseOk(JSON.stringify({ ...MINIMAL, eventTime })).fields.event_time;
+    expect(timeOf('2024-05-01T12:00:00Z')).toBe(Date.UTC(2024, 4, 1, 12));
+    expect(timeOf('2024-05-01T12:00:00.123Z')).toBe(Date.UTC(2024, 4, 1, 12, 0, 0, 123));
+    expect(timeOf('2024-05-01T12:00:00.5Z')).toBe(Date.UTC(2024, 4, 1, 12, 0, 0, 500));
+    expect(timeOf('2024-05-01T13:00:00+01:00')).toBe(Date.UTC(2024, 4, 1, 12));
+    // V8 rolls an impossible day or hour 24 over instead of refusing it.
+    expect(timeOf('2024-02-30T00:00:00Z')).toBe(Date.UTC(2024, 2, 1));
+    expect(timeOf('2024-05-01T24:00:00Z')).toBe(Date.UTC(2024, 4, 2));
+    expect(timeOf('1969-12-31T23:59:59Z')).toBe(-1000);
+    // Year 99, not 1999 (which Date.UTC would make of it).
+    expect(timeOf('0099-01-01T00:00:00Z')).toBe(-59042995200000);
+    expect(reasonOf(JSON.stringify({ ...MINIMAL, eventTime: '2024-05-01T12:00:60Z' }))).toBe(
+      'not a CloudTrail record: eventTime is not an ISO 8601 time',
+    );
+  });
 });
 
 describe('looksLikeCloudTrail', () => {

@@ -289,6 +289,45 @@ describe('emfMetrics', () => {
     expect(r).toMatch(reason);
   });
 
+  it('names the directive, metric, dimension set and key of a reason by their indexes', () => {
+    const second = (metrics: unknown[], dimensions: unknown[]): Record<string, unknown> => {
+      const doc = baseDoc();
+      (doc._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics.push({
+        Namespace: 'Other',
+        Dimensions: dimensions,
+        Metrics: metrics,
+      });
+      return doc;
+    };
+    const ok = { Name: 'Latency' };
+    expect(emfMetrics(second([ok, ok, { Name: 'Latency', Unit: 7 }], []), FALLBACK)).toBe(
+      'EMF: CloudWatchMetrics[1].Metrics[2].Unit must be a string',
+    );
+    expect(emfMetrics(second([ok, 'Latency'], []), FALLBACK)).toBe(
+      'EMF: CloudWatchMetrics[1].Metrics[1] must be a MetricDefinition object',
+    );
+    const notFinite = second([ok, { Name: 'Bad' }], []);
+    notFinite.Bad = Number.NaN;
+    expect(emfMetrics(notFinite, FALLBACK)).toBe(
+      'EMF: CloudWatchMetrics[1].Metrics[1]: metric "Bad" must be a finite number',
+    );
+    expect(emfMetrics(second([ok], [['Service'], ['Service', '']]), FALLBACK)).toBe(
+      'EMF: CloudWatchMetrics[1].Dimensions[1][1] must be a dimension key of 1 to 255 characters',
+    );
+    expect(emfMetrics(second([ok], [['Service'], 'Service']), FALLBACK)).toBe(
+      'EMF: CloudWatchMetrics[1].Dimensions[1] must be an array of dimension keys',
+    );
+  });
+
+  it('reads root members as property reads do, accessors included', () => {
+    const doc = baseDoc();
+    delete doc.Latency;
+    Object.defineProperty(doc, 'Latency', { get: () => 7, enumerable: true });
+    expect(records(doc)[0]?.measures).toStrictEqual({
+      Latency: { value: 7, unit: 'Milliseconds' },
+    });
+  });
+
   it('gives a reason, not part of the records, when a later directive breaks the specification', () => {
     const doc = baseDoc();
     (doc._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics.push({

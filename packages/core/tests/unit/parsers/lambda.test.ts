@@ -498,6 +498,91 @@ describe('looksLikeLambdaPlatform', () => {
   });
 });
 
+describe('lambda parser: times, REPORT numbers and levels at the edges', () => {
+  const REQ = '79b4f56e-95b1-4643-9700-2807f4e68189';
+  const timeOf = (t: string): unknown => parseOk(`${t}\t${REQ}\tINFO\tm`).fields.log_time;
+
+  it('reads ISO times exactly as Date.parse does, lenient cases included', () => {
+    const cases: [string, number][] = [
+      ['2024-01-01T00:00:00.123Z', Date.UTC(2024, 0, 1, 0, 0, 0, 123)],
+      ['2024-01-01T00:00:00Z', Date.UTC(2024, 0, 1)],
+      ['2024-02-29T23:59:59.999Z', Date.UTC(2024, 1, 29, 23, 59, 59, 999)],
+      // V8 rolls an impossible day or hour 24 over instead of refusing it.
+      ['2024-02-30T00:00:00.000Z', Date.UTC(2024, 2, 1)],
+      ['2023-02-29T00:00:00.000Z', Date.UTC(2023, 2, 1)],
+      ['2100-02-29T00:00:00.000Z', Date.UTC(2100, 2, 1)],
+      ['2024-01-01T24:00:00.000Z', Date.UTC(2024, 0, 2)],
+      ['1969-12-31T23:59:59.999Z', -1],
+      ['1970-01-01T00:00:00.000Z', 0],
+      // Year 99, not 1999 (which Date.UTC would make of it).
+      ['0099-01-01T00:00:00.000Z', -59042995200000],
+      ['2024-01-01T00:00:00.5Z', Date.UTC(2024, 0, 1, 0, 0, 0, 500)],
+      ['2024-01-01T00:00:00.123456Z', Date.UTC(2024, 0, 1, 0, 0, 0, 123)],
+      ['2024-01-01T01:00:00.000+01:00', Date.UTC(2024, 0, 1)],
+      // Consecutive times across an hour boundary and back.
+      ['2024-01-01T00:59:59.999Z', Date.UTC(2024, 0, 1, 0, 59, 59, 999)],
+      ['2024-01-01T01:00:00.000Z', Date.UTC(2024, 0, 1, 1)],
+      ['2024-01-01T00:30:00.000Z', Date.UTC(2024, 0, 1, 0, 30)],
+    ];
+    for (const [t, expected] of cases) expect([t, timeOf(t)]).toEqual([t, expected]);
+  });
+
+  it('keeps a line whose time Date.parse refuses as text', () => {
+    for (const t of [
+      '2024-01-01T23:59:60.000Z',
+      '2024-13-01T00:00:00.000Z',
+      '2024-01-01T00:60:00.000Z',
+    ]) {
+      const line = `${t}\t${REQ}\tINFO\tm`;
+      expect(parseOk(line).fields).toEqual(row({ app_message: line }));
+    }
+  });
+
+  it('reads REPORT numbers as parseFloat does, odd spellings included', () => {
+    const r = parseOk(
+      'REPORT RequestId: r1\tDuration: 1e3 ms\tBilled Duration: 3.5 ms\tMemory Size:  128 MB\tMax Memory Used: 0067 MB\tInit Duration: 12. ms\tRestore Duration: .5 ms\tBilled Restore Duration: 9007199254740993 ms\t\n',
+    );
+    expect(r.fields).toEqual(
+      row({
+        type: 'report',
+        request_id: 'r1',
+        duration_ms: 1000,
+        billed_duration_ms: null,
+        memory_size_mb: 128,
+        max_memory_used_mb: 67,
+        init_duration_ms: 12,
+        restore_duration_ms: 0.5,
+        billed_restore_duration_ms: null,
+      }),
+    );
+    const q = parseOk(
+      'REPORT RequestId: r2\t Duration : 0.1 ms\tInit Duration: 1234567890.123456 ms\tRestore Duration: -0 ms\tBilled Duration: 7ms\tMemory Size:128 MB\tMax Memory Used: x MB',
+    );
+    expect(q.fields).toEqual(
+      row({
+        type: 'report',
+        request_id: 'r2',
+        duration_ms: 0.1,
+        init_duration_ms: 1234567890.123456,
+        restore_duration_ms: -0,
+        billed_duration_ms: 7,
+      }),
+    );
+    expect(Object.is(q.fields.restore_duration_ms, -0)).toBe(true);
+  });
+
+  it('lower-cases levels whatever their case, and keeps an unknown one in the message', () => {
+    const levelOf = (level: string): unknown =>
+      parseOk(`2024-01-01T00:00:00.000Z\t${REQ}\t${level}\tm`).fields;
+    expect(levelOf('INFO')).toMatchObject({ level: 'info', app_message: 'm' });
+    expect(levelOf('Info')).toMatchObject({ level: 'info', app_message: 'm' });
+    expect(levelOf('FATAL')).toMatchObject({ level: 'fatal', app_message: 'm' });
+    expect(levelOf('Warning')).toMatchObject({ level: 'warning', app_message: 'm' });
+    expect(levelOf('CRIT')).toMatchObject({ level: 'crit', app_message: 'm' });
+    expect(levelOf('VERBOSE')).toMatchObject({ level: null, app_message: 'VERBOSE\tm' });
+  });
+});
+
 describe('lambda parser properties', () => {
   const parser = createLambdaParser();
   const prefixes = fc.constantFrom(

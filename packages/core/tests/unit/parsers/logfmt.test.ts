@@ -45,6 +45,31 @@ describe('parseLogfmt', () => {
     });
   });
 
+  it('finds the end of each quoted value past escaped quotes and backslashes', () => {
+    expect(parseLogfmt('a="x\\"y" b="p\\\\q" c="\\n"')).toStrictEqual({
+      a: 'x"y',
+      b: 'p\\q',
+      c: '\n',
+    });
+    expect(parseLogfmt('a="one" b="two \\"three\\"" c=4')).toStrictEqual({
+      a: 'one',
+      b: 'two "three"',
+      c: '4',
+    });
+    expect(parseLogfmt('a="\\\\" b="\\"" c="" d=\\')).toStrictEqual({
+      a: '\\',
+      b: '"',
+      c: '',
+      d: '\\',
+    });
+    expect(parseLogfmt('a="x" b="\\u00e9\\"')).toBe(
+      'logfmt: unterminated quoted value for key "b" (opened at column 9)',
+    );
+    expect(parseLogfmt('a="x\\" b="y"')).toBe(
+      'logfmt: expected a space after the quoted value of "a" at column 11',
+    );
+  });
+
   it('separates pairs by any run of whitespace and control characters', () => {
     expect(parseLogfmt('  a=1\t\tb=2\r\n c=3 \u0001d=4  ')).toStrictEqual({
       a: '1',
@@ -111,6 +136,64 @@ describe('parseLogfmt', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('reads each line alone, whatever keys earlier lines had', () => {
+    // Keys of recent lines are reused when the text matches; lines that share a first key,
+    // a prefix of keys, or keys differing in one character must not be mixed up.
+    // Expected: the pairs as JSON entries, in order (or the start of the reason).
+    const lines: [string, string][] = [
+      ['a=1 b=2 c', '[["a","1"],["b","2"],["c",true]]'],
+      ['a=1 bb=2 c', '[["a","1"],["bb","2"],["c",true]]'],
+      ['ab=1 b=2', '[["ab","1"],["b","2"]]'],
+      ['a=3 b=4 c=5 d=6', '[["a","3"],["b","4"],["c","5"],["d","6"]]'],
+      ['a=1 b', '[["a","1"],["b",true]]'],
+      ['a=1 c=2', '[["a","1"],["c","2"]]'],
+      ['b=1 a=2 b=3', '[["b","3"],["a","2"]]'],
+      ['1=x 0=y a=z', '[["0","y"],["1","x"],["a","z"]]'],
+      ['a=1 __proto__=p', '[["a","1"],["__proto__","p"]]'],
+      ['a=1 __proto__=q b=', '[["a","1"],["__proto__","q"],["b",""]]'],
+      ['a=1 b="open', 'logfmt: unterminated'],
+      ['a=2 b=3', '[["a","2"],["b","3"]]'],
+    ];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [line, expected] of lines) {
+        const r = parseLogfmt(line);
+        if (typeof r === 'string') {
+          expect(r.startsWith(expected)).toBe(true);
+        } else {
+          expect(JSON.stringify(Object.entries(r))).toBe(expected);
+          expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+        }
+      }
+    }
+  });
+
+  it('reads back pairs in their order after lines with the same keys (property)', () => {
+    const key = fc.constantFrom(
+      'a',
+      'ab',
+      'b',
+      'ba',
+      'level',
+      '__proto__',
+      'k\u00e9',
+      'x'.repeat(80),
+    );
+    const value = fc.oneof(fc.constant(true as const), fc.constantFrom('', '1', 'a b', '"q"'));
+    const pairs = fc.array(fc.tuple(key, value), { maxLength: 8 });
+    fc.assert(
+      fc.property(fc.array(pairs, { minLength: 1, maxLength: 6 }), (lines) => {
+        for (const list of lines) {
+          const expected = new Map<string, string | true>();
+          for (const [k, v] of list) expected.set(k, v);
+          const line = list.map(([k, v]) => (v === true ? k : formatLogfmt({ [k]: v }))).join(' ');
+          const r = parseLogfmt(line);
+          expect(Object.entries(r as Record<string, string | true>)).toEqual([...expected]);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 
