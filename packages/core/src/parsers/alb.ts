@@ -1,5 +1,5 @@
+import { EXACT_DIGITS, isoSecondsMs, POW10 } from './digits.js';
 import { fail, ok, type ParseResult, type Parser } from './types.js';
-import { isoSecondsMs } from './utc.js';
 
 /**
  * Fields of an ALB access log entry, in log order, as AWS names them.
@@ -70,11 +70,6 @@ function quoted(v: string): string {
 
 /** Parsed value, or a reason (string) — `null` for `-`. */
 type Parsed = number | null | string;
-
-/** 10^k, exact as a double for every k here. */
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-/** Most digits whose integer is below 2^53, so exact as a double. */
-const EXACT_DIGITS = 15;
 
 /** Non-negative integer from the digits of `s[from, to)`, or NaN (also when not a safe integer). */
 function digits(s: string, from: number, to: number): number {

@@ -1,8 +1,8 @@
 import type { LogOrigin, MetricRecord } from '../model.js';
+import { EXACT_DIGITS, isoSecondsMs, POW10, twoDigits } from './digits.js';
 import { emfMetrics, isEmfDocument } from './emf.js';
 import type { ParseContext, ParseResult, Parser } from './types.js';
 import { ok } from './types.js';
-import { isoSecondsMs, twoDigits } from './utc.js';
 
 const DATASET = 'lambda';
 
@@ -261,11 +261,6 @@ function isUuidAt(s: string, start: number): boolean {
 // ---------------------------------------------------------------------------
 // Text platform lines
 // ---------------------------------------------------------------------------
-
-/** 10^k, exact as a double for every k here. */
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-/** Most digits whose integer is below 2^53, so exact as a double. */
-const EXACT_DIGITS = 15;
 
 /**
  * `parseFloat` of the value at `m[from, end)` when it is plain `digits[.digits]` followed

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoSecondsMs, twoDigits } from '../../../src/parsers/utc.js';
+import { EXACT_DIGITS, isoSecondsMs, POW10, twoDigits } from '../../../src/parsers/digits.js';
 
 describe('isoSecondsMs', () => {
   it('gives what Date.UTC gives for valid times, also right after a time of the same hour', () => {
@@ -48,5 +48,15 @@ describe('twoDigits', () => {
     expect(twoDigits('/0', 0)).toBe(-1);
     expect(twoDigits('0:', 0)).toBe(-1);
     expect(twoDigits('٣٣', 0)).toBe(-1);
+  });
+});
+
+describe('POW10 and EXACT_DIGITS', () => {
+  it('are exact: every power of ten is the double of its text, and 15 digits stay below 2^53', () => {
+    POW10.forEach((p, k) => {
+      expect(p).toBe(Number(`1${'0'.repeat(k)}`));
+    });
+    expect(Number.isSafeInteger(10 ** EXACT_DIGITS - 1)).toBe(true);
+    expect(POW10.length).toBe(EXACT_DIGITS + 1);
   });
 });

@@ -1,8 +1,22 @@
 /**
- * The `YYYY-MM-DDTHH:MM:SS` prefix of the ISO 8601 UTC times AWS writes, read by
- * digit arithmetic (ALB entries, Lambda log lines). Each parser checks what follows
- * (fraction, `Z`) itself.
+ * Numbers and times read from their digits in place, without a substring and without
+ * `Number()`/`Date.parse` where the result is provably the same (ALB entries, Lambda
+ * log lines): decimals of up to {@link EXACT_DIGITS} digits, and the
+ * `YYYY-MM-DDTHH:MM:SS` prefix of the ISO 8601 UTC times AWS writes (each parser checks
+ * what follows, fraction and `Z`, itself).
  */
+
+/** 10^k, exact as a double for every k here. */
+export const POW10: readonly number[] = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/**
+ * Most digits whose integer is below 2^53, so exact as a double: such an integer divided
+ * by an exact power of ten rounds once, correctly, to the double `Number()` and
+ * `parseFloat` read from the same text.
+ */
+export const EXACT_DIGITS = 15;
 
 /** The two ASCII digits at `s[i]`, `s[i + 1]` as a number, or -1. */
 export function twoDigits(s: string, i: number): number {
