@@ -65,8 +65,8 @@ const workerTids = new Set();
 
 /** CPU ms by thread group between two threadTimes() snapshots. */
 function threadSplit(before, after) {
-  const split = { main: 0, workers: 0, other: 0 };
   if (before === undefined || after === undefined) return undefined;
+  const split = { main: 0, workers: 0, other: 0 };
   for (const [tid, ns] of after) {
     const d = (ns - (before.get(tid) ?? 0)) / 1e6;
     if (tid === String(process.pid)) split.main += d;

@@ -7,9 +7,8 @@ import {
   okSize,
   okSizeReference,
 } from '../../src/budget.js';
+import { codeUnit } from './arbitraries.js';
 
-/** Any UTF-16 code unit, lone surrogates and characters JSON escapes included. */
-const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
 const text = fc.oneof(
   fc.string(),
   fc.string({ unit: codeUnit }),

@@ -16,9 +16,8 @@ import {
   RecordLineSerializer,
   recordLineReference,
 } from '../../src/serialize.js';
+import { codeUnit } from './arbitraries.js';
 
-/** Any UTF-16 code unit, lone surrogates included. */
-const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
 /** Characters JSON must escape or that trip naive escapers. */
 const tricky = fc.constantFrom(
   '\u0000',
