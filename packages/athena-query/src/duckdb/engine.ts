@@ -8,11 +8,14 @@ import { checkParams, DuckDbExecution, type EngineHooks, type Session } from './
 import { type DuckDbModule, loadDuckDb } from './load.js';
 import {
   DATASET_NAME_RE,
+  filesViewSql,
   hasGlobChars,
   listDatasetFiles,
   presentDatasets,
   quoteIdent,
+  shapedViewSql,
   type TimeRange,
+  type ViewColumn,
   viewSql,
 } from './views.js';
 
@@ -70,6 +73,15 @@ function declaredColumns(name: string) {
   }
 }
 
+/** The columns of a temporary view, in order, from DuckDB's catalog (the view is not bound again). */
+async function viewColumns(connection: DuckDBConnection, name: string): Promise<ViewColumn[]> {
+  const reader = await connection.runAndReadAll(
+    "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'temp' AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+    [name],
+  );
+  return reader.getRows().map(([column, type]) => ({ name: String(column), type: String(type) }));
+}
+
 /**
  * Creates the embedded DuckDB engine over a local lake written by `@logpipe/s3-parquet`.
  *
@@ -78,10 +90,15 @@ function declaredColumns(name: string) {
  * the query names (`CompiledQuery.datasets`; every dataset when that is empty), found as
  * `main.<dataset>` — the names the compiler writes with its default `database` (`main`):
  * `read_parquet([<visible files>], hive_partitioning = true, hive_types = {year/month/day/hour:
- * VARCHAR}, union_by_name = true)` unioned by name with an empty relation of the dataset's
- * declared columns. So partition keys stay the zero-padded strings of the layout
- * (`month = '01'`), every declared column exists with its declared type even in a dataset with
- * no files yet, and files of compaction inputs whose merged output exists are not read twice
+ * VARCHAR}, union_by_name = true)`, its columns read back from DuckDB's catalog and, when the
+ * files lack declared columns or hold them out of order, reshaped by a projection (`NULL` of
+ * the declared type for a missing column); only a declared column of another type in the files
+ * brings in a `UNION ALL BY NAME` with an empty relation of the declared columns (see
+ * `shapedViewSql`). So partition keys stay the zero-padded strings of the layout
+ * (`month = '01'`), every declared column exists even in a dataset with no files yet (an empty
+ * relation of the declared columns), the Parquet scan sits right under the query (DuckDB's
+ * top-N late materialization applies), and files of compaction inputs whose merged output
+ * exists are not read twice
  * (compaction markers are honoured, see `listLakeFiles` of `@logpipe/s3-parquet`). When the
  * query carries `timeRange`, only files of the hours it overlaps are put in the view.
  *
@@ -167,13 +184,21 @@ export function createDuckDbEngine(options: DuckDbEngineOptions): DuckDbEngine {
         const files = present.includes(name)
           ? await listDatasetFiles(storage, root, name, range)
           : { paths: [], bytes: 0 };
+        if (files.paths.length > 0) {
+          // The files alone first; reshaped only when their columns are not the dataset's.
+          await connection.run(filesViewSql(name, files.paths));
+          const columns = await viewColumns(connection, name);
+          const shaped = shapedViewSql(name, declared, files.paths, columns);
+          if (shaped !== undefined) await connection.run(shaped);
+          bytes += files.bytes;
+          continue;
+        }
         const sql = viewSql(name, declared, files.paths);
         if (sql === undefined) {
           await connection.run(`DROP VIEW IF EXISTS temp.main.${quoteIdent(name)}`);
           continue;
         }
         await connection.run(sql);
-        bytes += files.bytes;
       }
       return bytes;
     },

@@ -126,7 +126,9 @@ export async function presentDatasets(root: string): Promise<string[]> {
  *
  * - Declared dataset: an empty relation with the declared columns and types, unioned by name
  *   with the files, so the view has every declared column (typed as declared) whether or not
- *   there are files, and whether or not every file has every column.
+ *   there are files, and whether or not every file has every column. The engine uses this form
+ *   for a dataset without files, and over files only where {@link shapedViewSql} falls back
+ *   to it (a `UNION` hides the Parquet scan from DuckDB's optimizer: see {@link filesViewSql}).
  * - Columns: the dataset's columns in declared order, then columns only the files have, then
  *   `year`, `month`, `day`, `hour` (VARCHAR).
  *
@@ -150,13 +152,100 @@ export function viewSql(
     ];
     parts.push(`SELECT ${cols.join(', ')} WHERE false`);
   }
-  if (paths.length > 0) {
-    parts.push(
-      `SELECT * FROM read_parquet([${paths.map(quoteString).join(', ')}], ${READ_PARQUET_OPTIONS})`,
-    );
-  }
+  if (paths.length > 0) parts.push(`SELECT * FROM ${readParquet(paths)}`);
   if (parts.length === 0) return undefined;
   const keys = PARTITION_KEYS.map(quoteIdent).join(', ');
   const body = parts.join('\nUNION ALL BY NAME\n');
   return `CREATE OR REPLACE TEMP VIEW ${quoteIdent(dataset)} AS\nSELECT * EXCLUDE (${keys}), ${keys} FROM (\n${body}\n)`;
+}
+
+/** The `read_parquet` call of a view over these files. */
+function readParquet(paths: readonly string[]): string {
+  return `read_parquet([${paths.map(quoteString).join(', ')}], ${READ_PARQUET_OPTIONS})`;
+}
+
+/** A column of a view, as DuckDB's catalog (`duckdb_columns()`) reports it. */
+export interface ViewColumn {
+  name: string;
+  /** DuckDB's type name, e.g. `VARCHAR`, `TIMESTAMP WITH TIME ZONE`. */
+  type: string;
+}
+
+/**
+ * The `CREATE OR REPLACE TEMP VIEW` of a dataset over its files alone: every column as DuckDB
+ * reads the files (unioned by name), then the partition keys in layout order (`year`, `month`,
+ * `day`, `hour`). The engine creates it first,
+ * reads its columns from the catalog, and asks {@link shapedViewSql} whether it must be
+ * reshaped.
+ *
+ * A view that reads the files directly (no `UNION` above the scan) lets DuckDB's optimizer see
+ * the Parquet scan itself: `sort … | limit N` then reads only the sort columns of every row and
+ * fetches the other columns for the N rows kept (late materialization). Under a `UNION` it
+ * reads every selected column of every matching row: "latest 20 to port 443" over 10 M rows,
+ * 1.99 s of scan vs 1.34 s (`EXPLAIN ANALYZE`, DuckDB 1.5).
+ *
+ * @example
+ * ```ts
+ * filesViewSql('alb', ['/lake/alb/year=2026/month=01/day=01/hour=00/part-1.parquet']);
+ * ```
+ */
+export function filesViewSql(dataset: string, paths: readonly string[]): string {
+  // DuckDB appends Hive keys in name order (day, hour, month, year): put them in layout order.
+  const keys = PARTITION_KEYS.map(quoteIdent).join(', ');
+  return `CREATE OR REPLACE TEMP VIEW ${quoteIdent(dataset)} AS\nSELECT * EXCLUDE (${keys}), ${keys} FROM ${readParquet(paths)}`;
+}
+
+/**
+ * What replaces the view {@link filesViewSql} made, given the columns DuckDB found in the
+ * files, so that the dataset's view has the columns {@link viewSql} describes: `undefined`
+ * when it already has them (the files have every declared column, typed as declared, in
+ * declared order: what the lake writer writes); a projection of the files (no `UNION`) when
+ * declared columns are missing (`NULL` of the declared type) or out of order; the
+ * {@link viewSql} form itself, its `UNION ALL BY NAME` deciding the types, when a declared
+ * column has another type in the files, when names differ only by case, or when the partition
+ * keys are not all there.
+ *
+ * @example
+ * ```ts
+ * const columns = [{ name: 'a', type: 'VARCHAR' }, { name: 'year', type: 'VARCHAR' }]; // …
+ * shapedViewSql('custom', undefined, paths, columns); // undefined: nothing declared, keys last
+ * ```
+ */
+export function shapedViewSql(
+  dataset: string,
+  declared: readonly ColumnDef[] | undefined,
+  paths: readonly string[],
+  columns: readonly ViewColumn[],
+): string | undefined {
+  const union = () => viewSql(dataset, declared, paths);
+  const byName = new Map<string, ViewColumn>();
+  for (const c of columns) {
+    const key = c.name.toLowerCase();
+    if (byName.has(key)) return union();
+    byName.set(key, c);
+  }
+  const select: string[] = [];
+  const taken = new Set<string>();
+  for (const d of declared ?? []) {
+    const type = DUCKDB_COLUMN_TYPES[d.type];
+    const found = byName.get(d.name.toLowerCase());
+    if (found === undefined) {
+      select.push(`CAST(NULL AS ${type}) AS ${quoteIdent(d.name)}`);
+    } else if (found.name !== d.name || found.type !== type) {
+      return union();
+    } else {
+      select.push(quoteIdent(d.name));
+    }
+    taken.add(d.name.toLowerCase());
+  }
+  for (const k of PARTITION_KEYS) {
+    const found = byName.get(k);
+    if (found?.name !== k || found.type !== 'VARCHAR' || taken.has(k)) return union();
+    taken.add(k);
+  }
+  for (const c of columns) if (!taken.has(c.name.toLowerCase())) select.push(quoteIdent(c.name));
+  for (const k of PARTITION_KEYS) select.push(quoteIdent(k));
+  const asRead = columns.map((c) => quoteIdent(c.name));
+  if (select.length === asRead.length && select.every((x, i) => x === asRead[i])) return undefined;
+  return `CREATE OR REPLACE TEMP VIEW ${quoteIdent(dataset)} AS\nSELECT ${select.join(', ')} FROM ${readParquet(paths)}`;
 }

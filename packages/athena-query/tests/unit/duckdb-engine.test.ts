@@ -1,4 +1,11 @@
-import { copyFileSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -177,6 +184,88 @@ describe('the DuckDB engine over a local lake', () => {
       await all(fromFiles);
       expect(await fromFiles.columns(), def.name).toEqual([...declared, ...partitions]);
     }
+  });
+
+  it('reads files whose columns differ from the declared ones: declared order, NULL where a file lacks one, extra columns kept', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const writer = await DuckDBInstance.create(':memory:');
+    const db = await writer.connect();
+    const part = async (root: string, hour: string, select: string) => {
+      const dir = join(root, 'vpc_flow', 'year=2026', 'month=01', 'day=01', `hour=${hour}`);
+      mkdirSync(dir, { recursive: true });
+      await db.run(`COPY (${select}) TO '${join(dir, 'part-a.parquet')}' (FORMAT PARQUET)`);
+    };
+    // An older writer (a column since dropped, most declared ones missing), then a newer one.
+    const root = tempDir();
+    await part(
+      root,
+      '00',
+      "SELECT TIMESTAMPTZ '2026-01-01 00:10:00+00' AS time, 'e1' AS id, 'old' AS legacy, CAST(443 AS INTEGER) AS dstport",
+    );
+    await part(
+      root,
+      '01',
+      "SELECT TIMESTAMPTZ '2026-01-01 01:10:00+00' AS time, 'e2' AS id, CAST(22 AS INTEGER) AS dstport, 'ACCEPT' AS action",
+    );
+    const engine = engineOn(root);
+    const result = engine.execute(
+      sql('SELECT * FROM vpc_flow ORDER BY id', [], { datasets: ['vpc_flow'] }),
+    );
+    const rows = await all(result);
+    const declared = datasetColumns(getDataset('vpc_flow'));
+    expect((await result.columns()).map((c) => `${c.name} ${c.type}`)).toEqual([
+      ...declared.map((c) => `${c.name} ${DUCKDB_COLUMN_TYPES[c.type].toLowerCase()}`),
+      'legacy varchar',
+      ...['year', 'month', 'day', 'hour'].map((k) => `${k} varchar`),
+    ]);
+    expect(rows.map((r) => [r.id, r.dstport, r.action, r.legacy, r.owner, r.hour])).toEqual([
+      ['e1', 443, null, 'old', null, '00'],
+      ['e2', 22, 'ACCEPT', null, null, '01'],
+    ]);
+    expect((rows[0] as Record<string, CellValue>).time).toEqual(
+      new Date(Date.UTC(2026, 0, 1, 0, 10)),
+    );
+    // Reshaped by a projection of the files: no UNION between the query and the Parquet scan.
+    const view = engine.execute(
+      sql("SELECT sql FROM duckdb_views() WHERE temporary AND view_name = 'vpc_flow'", [], {
+        datasets: ['vpc_flow'],
+      }),
+    );
+    const [definition] = await all(view);
+    expect(String(definition?.sql)).toContain('CAST(NULL AS VARCHAR) AS "owner"');
+    expect(String(definition?.sql)).not.toContain('UNION');
+
+    // A declared column of another type in the files: typed as before, by UNION ALL BY NAME
+    // of the declared columns and the files (INTEGER declared, BIGINT read: BIGINT).
+    const other = tempDir();
+    await part(
+      other,
+      '00',
+      "SELECT TIMESTAMPTZ '2026-01-01 00:10:00+00' AS time, 'e3' AS id, CAST(8080 AS BIGINT) AS dstport",
+    );
+    const retyped = engineOn(other).execute(
+      sql('SELECT id, dstport FROM vpc_flow', [], { datasets: ['vpc_flow'] }),
+    );
+    expect(await all(retyped)).toEqual([{ id: 'e3', dstport: 8080n }]);
+    expect(await retyped.columns()).toEqual([
+      { name: 'id', type: 'varchar' },
+      { name: 'dstport', type: 'bigint' },
+    ]);
+    writer.closeSync();
+  });
+
+  it('reads the files the lake writer wrote straight from the scan: no UNION in the view', async () => {
+    await shared.ready;
+    const result = engineOn(shared.root).execute(
+      sql('SELECT view_name, sql FROM duckdb_views() WHERE temporary AND view_name = ?', ['alb'], {
+        datasets: ['alb'],
+      }),
+    );
+    const [view] = await all(result);
+    expect(view?.view_name).toBe('alb');
+    expect(String(view?.sql)).toContain('read_parquet(');
+    expect(String(view?.sql)).not.toContain('UNION');
+    expect(String(view?.sql)).not.toContain('CAST(NULL');
   });
 
   it('binds ? parameters in order and never splices them into the SQL', async () => {

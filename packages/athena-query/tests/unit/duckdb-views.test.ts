@@ -5,6 +5,8 @@ import { datasetColumns, getDataset } from '@logpipe/core';
 import { createLocalStorage } from '@logpipe/s3-parquet';
 import { describe, expect, it } from 'vitest';
 import {
+  DUCKDB_COLUMN_TYPES,
+  filesViewSql,
   hasGlobChars,
   listDatasetFiles,
   partitionStartOf,
@@ -12,6 +14,8 @@ import {
   quoteIdent,
   quoteString,
   READ_PARQUET_OPTIONS,
+  shapedViewSql,
+  type ViewColumn,
   viewSql,
 } from '../../src/duckdb/views.js';
 
@@ -83,6 +87,56 @@ describe('dataset views', () => {
     const files = viewSql('custom', undefined, ["/l/it's/custom/year=2026/p.parquet"]) as string;
     expect(files).toContain("read_parquet(['/l/it''s/custom/year=2026/p.parquet'], ");
     expect(files).not.toContain('UNION ALL BY NAME');
+  });
+
+  it('keeps the view over the files alone when they hold the declared columns in order', () => {
+    const declared = datasetColumns(getDataset('vpc_flow'));
+    const paths = ['/l/vpc_flow/year=2026/month=01/day=01/hour=00/part-a.parquet'];
+    const keys: ViewColumn[] = ['year', 'month', 'day', 'hour'].map((name) => ({
+      name,
+      type: 'VARCHAR',
+    }));
+    const asWritten: ViewColumn[] = declared.map((c) => ({
+      name: c.name,
+      type: DUCKDB_COLUMN_TYPES[c.type],
+    }));
+    const files = filesViewSql('vpc_flow', paths);
+    expect(files).toContain(
+      'SELECT * EXCLUDE ("year", "month", "day", "hour"), "year", "month", "day", "hour" FROM read_parquet(',
+    );
+    expect(files).not.toContain('UNION');
+    expect(shapedViewSql('vpc_flow', declared, paths, [...asWritten, ...keys])).toBeUndefined();
+    // Nothing declared: whatever the files hold, keys last.
+    const custom = [{ name: 'b', type: 'BIGINT' }, { name: 'a', type: 'VARCHAR' }, ...keys];
+    expect(shapedViewSql('custom', undefined, paths, custom)).toBeUndefined();
+
+    // An older file without some declared columns, with one the dataset no longer declares
+    // (read before the declared ones): declared order, NULL of the declared type for what is
+    // missing, the extra column after them, no UNION.
+    const older = [{ name: 'legacy', type: 'VARCHAR' }, ...asWritten.slice(0, 3), ...keys];
+    const reshaped = shapedViewSql('vpc_flow', declared, paths, older) as string;
+    expect(reshaped).not.toContain('UNION');
+    expect(reshaped).toContain(
+      'SELECT "time", "id", "owner", CAST(NULL AS VARCHAR) AS "log_group"',
+    );
+    expect(reshaped).toContain(
+      'CAST(NULL AS BIGINT) AS "bytes", CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS "start"',
+    );
+    expect(reshaped).toMatch(/"legacy", "year", "month", "day", "hour" FROM read_parquet\(/);
+
+    // Another type, or a name that differs only by case: the UNION form decides, as before.
+    const union = viewSql('vpc_flow', declared, paths);
+    expect(union).toContain('UNION ALL BY NAME');
+    const retyped = asWritten.map((c) => (c.name === 'bytes' ? { ...c, type: 'INTEGER' } : c));
+    expect(shapedViewSql('vpc_flow', declared, paths, [...retyped, ...keys])).toBe(union);
+    const cased = asWritten.map((c) => (c.name === 'srcaddr' ? { ...c, name: 'SrcAddr' } : c));
+    expect(shapedViewSql('vpc_flow', declared, paths, [...cased, ...keys])).toBe(union);
+    const twice = [...asWritten, { name: 'ID', type: 'VARCHAR' }, ...keys];
+    expect(shapedViewSql('vpc_flow', declared, paths, twice)).toBe(union);
+    // Partition keys missing or typed otherwise: the UNION form too.
+    expect(shapedViewSql('vpc_flow', declared, paths, asWritten)).toBe(union);
+    const intYear = [...asWritten, { name: 'year', type: 'BIGINT' }, ...keys.slice(1)];
+    expect(shapedViewSql('vpc_flow', declared, paths, intYear)).toBe(union);
   });
 
   it('quotes identifiers and strings, and spots glob characters', () => {
