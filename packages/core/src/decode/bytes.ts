@@ -1,6 +1,7 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.js';
 import { gunzipReference, gunzipReused } from './gunzip.js';
+import type { Scratch } from './scratch.js';
 
 /** True when bytes start with the gzip magic number 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -23,18 +24,29 @@ function hexPrefix(bytes: Uint8Array, n = 4): string {
 /**
  * Decodes standard base64 strictly: a string with characters outside the
  * alphabet, a bad length or misplaced padding is an error, not silently
- * skipped (Node's decoder skips invalid characters).
+ * skipped (Node's decoder skips invalid characters). With `scratch`, the
+ * bytes land in its memory (a view, valid until its next use) when they fit.
  */
-export function decodeBase64(text: string, source: string): Buffer | DecodeError {
+export function decodeBase64(
+  text: string,
+  source: string,
+  scratch?: Scratch,
+): Buffer | DecodeError {
   const len = text.length;
   if (len % 4 !== 0) {
     return new DecodeError('INVALID_BASE64', source, `base64 length ${len} is not a multiple of 4`);
   }
   let pad = 0;
   if (len > 0 && text.charCodeAt(len - 1) === 61) pad = text.charCodeAt(len - 2) === 61 ? 2 : 1;
-  const buf = Buffer.from(text, 'base64');
+  const expected = (len / 4) * 3 - pad;
+  // Into scratch memory, with room to spare so that a result longer than expected would
+  // show as one (it cannot be: skipped characters only shorten it); the same decoder as
+  // Buffer.from.
+  const into = scratch?.take(expected + 3);
+  const buf =
+    into === undefined ? Buffer.from(text, 'base64') : into.subarray(0, into.write(text, 'base64'));
   // Node skips characters outside the alphabet; a short result means there were some.
-  if (buf.length !== (len / 4) * 3 - pad) {
+  if (buf.length !== expected) {
     return new DecodeError('INVALID_BASE64', source, 'data is not valid base64');
   }
   return buf;
@@ -45,14 +57,16 @@ export function decodeBase64(text: string, source: string): Buffer | DecodeError
  * passed, so a gzip bomb costs at most `maxBytes` of memory. Concatenated
  * members are inflated one after the other; CRC32 and ISIZE of each are
  * checked (by zlib). Uses one reused native inflate handle where this Node
- * allows it, else `zlib.gunzipSync` (see `gunzip.ts`).
+ * allows it, else `zlib.gunzipSync` (see `gunzip.ts`). With `scratch`, the
+ * output may be a view of its memory, valid until its next use.
  */
 export function gunzipCapped(
   bytes: Uint8Array,
   maxBytes: number,
   source: string,
+  scratch?: Scratch,
 ): Buffer | DecodeError {
-  const out = gunzipReused(bytes, maxBytes) ?? gunzipReference(bytes, maxBytes);
+  const out = gunzipReused(bytes, maxBytes, scratch) ?? gunzipReference(bytes, maxBytes);
   if (Buffer.isBuffer(out)) return out;
   if (out.code === 'ERR_BUFFER_TOO_LARGE') {
     return new DecodeError(
@@ -75,8 +89,13 @@ export function gunzipCapped(
   });
 }
 
-/** UTF-8 bytes to text; invalid UTF-8 is an error (CloudWatch Logs only carries valid UTF-8). */
+/**
+ * UTF-8 bytes to text; invalid UTF-8 is an error (CloudWatch Logs only carries valid UTF-8).
+ * ASCII bytes (about two payloads in three of the benchmark's Firehose traffic) are read as
+ * Latin-1, which gives the same string for them: 21.6 MB of such payloads 9 → 5.5 ms.
+ */
 export function utf8Text(bytes: Buffer, source: string): string | DecodeError {
+  if (isAscii(bytes)) return bytes.toString('latin1');
   if (!isUtf8(bytes)) {
     return new DecodeError('INVALID_UTF8', source, 'payload is not valid UTF-8');
   }

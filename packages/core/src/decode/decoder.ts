@@ -2,6 +2,16 @@ import { ConfigError, DecodeError } from '../errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../limits.js';
 import { decodeBase64, firstNonSpace, gunzipCapped, isGzip, notGzip, utf8Text } from './bytes.js';
 import { type CwlEnvelope, envelopeProblem } from './envelope.js';
+import { Scratch } from './scratch.js';
+
+/**
+ * Memory for the record data a decoder decodes from base64 and for the JSON it inflates, reused
+ * from one payload to the next: both are read into a string before the decoder returns, so no
+ * result ever refers to them (see `scratch.ts`). Shared by the decoders of a thread (decoding
+ * is synchronous); payloads larger than this get memory of their own.
+ */
+const BASE64_SCRATCH = new Scratch(2 * 1024 * 1024);
+const INFLATE_SCRATCH = new Scratch(4 * 1024 * 1024);
 
 /** Options of {@link createDecoder}. */
 export interface DecoderOptions {
@@ -91,7 +101,7 @@ class Decoder implements CwlDecoder {
 
   bytes(input: Uint8Array, source: string): DecodeResult {
     if (isGzip(input)) {
-      const raw = gunzipCapped(input, this.maxBytes, source);
+      const raw = gunzipCapped(input, this.maxBytes, source, INFLATE_SCRATCH);
       if (raw instanceof DecodeError) return failed(raw);
       return this.jsonBytes(raw, source, input.length);
     }
@@ -116,7 +126,7 @@ class Decoder implements CwlDecoder {
         ),
       );
     }
-    const bytes = decodeBase64(input, source);
+    const bytes = decodeBase64(input, source, BASE64_SCRATCH);
     if (bytes instanceof DecodeError) return failed(bytes);
     return this.bytes(bytes, source);
   }

@@ -18,6 +18,7 @@
  * `bench/gunzip.mjs`; figures in the package README ("Hot path: gunzip").
  */
 import { constants, Gunzip, gunzipSync, gzipSync } from 'node:zlib';
+import type { Scratch } from './scratch.js';
 
 /** zlib's `Z_MIN_CHUNK`: the smallest output chunk node:zlib accepts. */
 const MIN_CHUNK = 64;
@@ -164,10 +165,11 @@ class ReusedGunzip {
     );
   }
 
-  inflate(bytes: Uint8Array, maxBytes: number): Buffer | GunzipFailure {
+  inflate(bytes: Uint8Array, maxBytes: number, scratch?: Scratch): Buffer | GunzipFailure {
     const handle = this.handle;
     const state = this.state;
-    let out = Buffer.allocUnsafe(outputSizeHint(bytes, maxBytes));
+    const hint = outputSizeHint(bytes, maxBytes);
+    let out = scratch?.take(hint) ?? Buffer.allocUnsafe(hint);
     let outOffset = 0;
     let inOffset = 0;
     let inLength = bytes.length;
@@ -212,7 +214,9 @@ let shared: ReusedGunzip | null | undefined;
 /**
  * Gunzips through one reused native handle (see the file comment). Returns
  * `undefined` when that handle cannot be used on this Node; the caller then
- * uses {@link gunzipReference}. Never throws.
+ * uses {@link gunzipReference}. Never throws. With `scratch`, a payload that
+ * inflates in one call lands in the scratch memory (a view of it is returned,
+ * valid until the scratch's next use); one that grows lands in fresh memory.
  *
  * @example
  * ```ts
@@ -222,11 +226,12 @@ let shared: ReusedGunzip | null | undefined;
 export function gunzipReused(
   bytes: Uint8Array,
   maxBytes: number,
+  scratch?: Scratch,
 ): Buffer | GunzipFailure | undefined {
   if (shared === undefined) shared = ReusedGunzip.create() ?? null;
   if (shared === null) return undefined;
   try {
-    return shared.inflate(bytes, maxBytes);
+    return shared.inflate(bytes, maxBytes, scratch);
   } catch {
     // Internals changed under us in a way the self-test did not catch: stop using them.
     shared = null;
