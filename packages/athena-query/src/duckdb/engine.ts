@@ -98,9 +98,9 @@ async function viewColumns(connection: DuckDBConnection, name: string): Promise<
  * (`month = '01'`), every declared column exists even in a dataset with no files yet (an empty
  * relation of the declared columns), the Parquet scan sits right under the query (DuckDB's
  * top-N late materialization applies), and files of compaction inputs whose merged output
- * exists are not read twice
- * (compaction markers are honoured, see `listLakeFiles` of `@logpipe/s3-parquet`). When the
- * query carries `timeRange`, only files of the hours it overlaps are put in the view.
+ * exists are not read twice (compaction markers are honoured, see `listLakeFiles` of
+ * `@logpipe/s3-parquet`). When the query carries `timeRange`, only files of the hours it
+ * overlaps are put in the view.
  *
  * `execute` starts the query at once and returns its result: `columns()` resolves when the
  * query started; iterating streams DuckDB's result chunk by chunk (typed rows: BIGINT and

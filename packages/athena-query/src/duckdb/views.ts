@@ -174,9 +174,8 @@ export interface ViewColumn {
 /**
  * The `CREATE OR REPLACE TEMP VIEW` of a dataset over its files alone: every column as DuckDB
  * reads the files (unioned by name), then the partition keys in layout order (`year`, `month`,
- * `day`, `hour`). The engine creates it first,
- * reads its columns from the catalog, and asks {@link shapedViewSql} whether it must be
- * reshaped.
+ * `day`, `hour`). The engine creates it first, reads its columns from the catalog, and asks
+ * {@link shapedViewSql} whether it must be reshaped.
  *
  * A view that reads the files directly (no `UNION` above the scan) lets DuckDB's optimizer see
  * the Parquet scan itself: `sort … | limit N` then reads only the sort columns of every row and
