@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ColumnDef, type ColumnType, PARTITION_KEYS } from '@logpipe/core';
+import { type ColumnDef, type ColumnType, PARTITION_KEYS, partitionOf } from '@logpipe/core';
 import { type LakeStorage, listLakeFiles } from '@logpipe/s3-parquet';
 
 /** DuckDB type of each dataset column type, as DuckDB reads the Parquet the lake writer writes. */
@@ -38,6 +38,7 @@ export const DATASET_NAME_RE = /^[a-z0-9][a-z0-9_]*$/;
 const GLOB_CHARS_RE = /[*?[\]{}]/;
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** A SQL identifier in double quotes. */
 export function quoteIdent(name: string): string {
@@ -79,10 +80,78 @@ export function partitionStartOf(key: string, dataset: string): number | undefin
   return Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4]), Number(m[5]));
 }
 
+/** Most partition prefixes a ranged listing lists one by one (else: the next coarser level). */
+export const MAX_RANGE_PREFIXES = 64;
+
+/** Partition levels of the layout, finest first: the keys a prefix of that level names. */
+const LEVELS = [4, 3, 2, 1] as const;
+
+/** Midnight UTC of the first of month `month` (0-based; may overflow) of `year`, any year. */
+function monthStart(year: number, month: number): number {
+  // Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear takes them as they are.
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, 1);
+  return d.getTime();
+}
+
+/** The start (epoch ms) of the unit of `level` (4 hour, 3 day, 2 month, 1 year) that holds `t`. */
+function unitStart(t: number, level: number): number {
+  if (level === 4) return t - (((t % HOUR_MS) + HOUR_MS) % HOUR_MS);
+  if (level === 3) return t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
+  const d = new Date(t);
+  return monthStart(d.getUTCFullYear(), level === 2 ? d.getUTCMonth() : 0);
+}
+
+/** The start of the unit of `level` after the one starting at `t`. */
+function nextUnit(t: number, level: number): number {
+  if (level === 4) return t + HOUR_MS;
+  if (level === 3) return t + DAY_MS;
+  const d = new Date(t);
+  return level === 2
+    ? monthStart(d.getUTCFullYear(), d.getUTCMonth() + 1)
+    : monthStart(d.getUTCFullYear() + 1, 0);
+}
+
+/** The hours the lake layout can name: years 0000 to 9999 (`year=` has four digits). */
+const LAYOUT_FROM = monthStart(0, 0);
+const LAYOUT_TO = monthStart(10_000, 0);
+
+/**
+ * The key prefixes of a dataset's partition directories that cover `range`, at the finest
+ * level of the layout (hour, day, month, year) that needs at most {@link MAX_RANGE_PREFIXES}
+ * of them; `undefined` when even years need more (the caller lists the whole dataset). A
+ * coarser prefix also covers hours outside the range: the caller still filters by hour.
+ *
+ * @example
+ * ```ts
+ * rangePrefixes('alb', { from: Date.UTC(2026, 0, 1, 23, 30), to: Date.UTC(2026, 0, 2, 0, 30) });
+ * // ['alb/year=2026/month=01/day=01/hour=23/', 'alb/year=2026/month=01/day=02/hour=00/']
+ * ```
+ */
+export function rangePrefixes(dataset: string, range: TimeRange): string[] | undefined {
+  const from = Math.max(range.from, LAYOUT_FROM);
+  const to = Math.min(range.to, LAYOUT_TO);
+  for (const level of LEVELS) {
+    const out: string[] = [];
+    let t = unitStart(from, level);
+    while (t < to && out.length <= MAX_RANGE_PREFIXES) {
+      const p = partitionOf(t);
+      const parts = [`year=${p.year}`, `month=${p.month}`, `day=${p.day}`, `hour=${p.hour}`];
+      out.push(`${dataset}/${parts.slice(0, level).join('/')}/`);
+      t = nextUnit(t, level);
+    }
+    if (out.length <= MAX_RANGE_PREFIXES) return out;
+  }
+  return undefined;
+}
+
 /**
  * The visible data files of one dataset (compaction markers honoured, see `listLakeFiles` of
  * `@logpipe/s3-parquet`), only those in the lake layout, and, when `range` is given, only those
- * in an hour partition that overlaps it.
+ * in an hour partition that overlaps it. With a range, only the partition directories that
+ * cover it are listed ({@link rangePrefixes}; markers live in the hour directory they
+ * concern, so each listing sees its own), not the dataset's whole tree: a query over the last
+ * hour of a lake of many months lists one or two directories.
  */
 export async function listDatasetFiles(
   storage: LakeStorage,
@@ -90,7 +159,11 @@ export async function listDatasetFiles(
   dataset: string,
   range: TimeRange | undefined,
 ): Promise<DatasetFiles> {
-  const files = await listLakeFiles(storage, `${dataset}/`);
+  const prefixes = range === undefined ? undefined : rangePrefixes(dataset, range);
+  const files =
+    prefixes === undefined
+      ? await listLakeFiles(storage, `${dataset}/`)
+      : (await Promise.all(prefixes.map((p) => listLakeFiles(storage, p)))).flat();
   const paths: string[] = [];
   let bytes = 0;
   for (const f of files) {

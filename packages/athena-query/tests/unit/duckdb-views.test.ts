@@ -1,19 +1,22 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { datasetColumns, getDataset } from '@logpipe/core';
-import { createLocalStorage } from '@logpipe/s3-parquet';
+import { datasetColumns, getDataset, partitionPath } from '@logpipe/core';
+import { createLocalStorage, type LakeStorage } from '@logpipe/s3-parquet';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DUCKDB_COLUMN_TYPES,
   filesViewSql,
   hasGlobChars,
   listDatasetFiles,
+  MAX_RANGE_PREFIXES,
   partitionStartOf,
   presentDatasets,
   quoteIdent,
   quoteString,
   READ_PARQUET_OPTIONS,
+  rangePrefixes,
   shapedViewSql,
   type ViewColumn,
   viewSql,
@@ -73,6 +76,150 @@ describe('dataset views', () => {
     expect(one.bytes).toBe(3);
     expect(await presentDatasets(root)).toEqual(['alb', 'app']);
     expect(await presentDatasets(join(root, 'missing'))).toEqual([]);
+  });
+
+  it('names the partition directories that cover a range, at the finest level that needs at most 64', () => {
+    const H = 3_600_000;
+    const jan1 = Date.UTC(2026, 0, 1);
+    // Half an hour either side of midnight: two hours.
+    expect(rangePrefixes('alb', { from: jan1 - H / 2, to: jan1 + H / 2 })).toEqual([
+      'alb/year=2025/month=12/day=31/hour=23/',
+      'alb/year=2026/month=01/day=01/hour=00/',
+    ]);
+    // An exclusive end on an hour boundary: that hour is not named.
+    expect(rangePrefixes('alb', { from: jan1, to: jan1 + H })).toEqual([
+      'alb/year=2026/month=01/day=01/hour=00/',
+    ]);
+    expect(rangePrefixes('alb', { from: jan1, to: jan1 + 64 * H })).toHaveLength(64);
+    // 65 hours: days instead (1, 2 and 3 January).
+    expect(rangePrefixes('alb', { from: jan1, to: jan1 + 65 * H })).toEqual([
+      'alb/year=2026/month=01/day=01/',
+      'alb/year=2026/month=01/day=02/',
+      'alb/year=2026/month=01/day=03/',
+    ]);
+    // 70 days: months; six years: years; a century: none (list the whole dataset).
+    expect(rangePrefixes('alb', { from: jan1, to: jan1 + 70 * 24 * H })).toEqual([
+      'alb/year=2026/month=01/',
+      'alb/year=2026/month=02/',
+      'alb/year=2026/month=03/',
+    ]);
+    expect(rangePrefixes('alb', { from: jan1, to: Date.UTC(2031, 6, 1) })).toHaveLength(6);
+    expect(rangePrefixes('alb', { from: Date.UTC(1950, 0, 1), to: jan1 })).toBeUndefined();
+    // Years of fewer than four digits are the layout's zero-padded ones, not 19xx.
+    const year50 = new Date(0);
+    year50.setUTCFullYear(50, 0, 1);
+    expect(rangePrefixes('alb', { from: year50.getTime(), to: year50.getTime() + H })).toEqual([
+      'alb/year=0050/month=01/day=01/hour=00/',
+    ]);
+    // Outside the years the layout can name: nothing to list.
+    expect(rangePrefixes('alb', { from: 1e15, to: 2e15 })).toEqual([]);
+  });
+
+  it('covers every hour of a range, and only partitions that overlap it (property)', () => {
+    const H = 3_600_000;
+    const from = fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2040, 0, 1) });
+    const length = fc.oneof(
+      fc.integer({ min: 1, max: 80 * H }),
+      fc.integer({ min: 1, max: 400 * 24 * H }),
+      fc.integer({ min: 1, max: 80 * 366 * 24 * H }),
+    );
+    fc.assert(
+      fc.property(
+        from,
+        length,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true })),
+        (f, n, at) => {
+          const range = { from: f, to: f + n };
+          const prefixes = rangePrefixes('app', range);
+          if (prefixes === undefined) {
+            // Only when even years need more than the limit.
+            expect(
+              new Date(range.to - 1).getUTCFullYear() - new Date(f).getUTCFullYear() + 1,
+            ).toBeGreaterThan(MAX_RANGE_PREFIXES);
+            return;
+          }
+          expect(prefixes.length).toBeLessThanOrEqual(MAX_RANGE_PREFIXES);
+          expect([...prefixes].sort()).toEqual(prefixes);
+          // Each names a unit (year, month, day or hour) that overlaps the range.
+          for (const p of prefixes) {
+            const [y = 0, mo = 1, d = 1, h = 0] = [...p.matchAll(/=(\d+)/g)].map((m) =>
+              Number(m[1]),
+            );
+            const level = p.split('/').length - 2;
+            const start = Date.UTC(y, mo - 1, d, h);
+            const end =
+              level === 4
+                ? start + H
+                : level === 3
+                  ? start + 24 * H
+                  : level === 2
+                    ? Date.UTC(y, mo, 1)
+                    : Date.UTC(y + 1, 0, 1);
+            expect(start < range.to && end > range.from, p).toBe(true);
+          }
+          // Every hour the range touches (first, last, some between) is under one of them.
+          for (const x of [0, 1, ...at]) {
+            const t = Math.min(range.to - 1, f + Math.floor(x * n));
+            const dir = `${partitionPath('app', t)}/`;
+            expect(
+              prefixes.filter((p) => dir.startsWith(p)),
+              dir,
+            ).toHaveLength(1);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('lists only the directories that cover a range, with the files a whole listing would give', async () => {
+    const root = lakeWith({
+      'alb/year=2025/month=12/day=31/hour=23/part-a.parquet': 'a',
+      'alb/year=2026/month=01/day=01/hour=00/part-b.parquet': 'bb',
+      'alb/year=2026/month=01/day=01/hour=05/part-c.parquet': 'ccc',
+      'alb/year=2026/month=01/day=03/hour=12/part-d.parquet': 'dddd',
+      'alb/year=2026/month=03/day=01/hour=00/part-e.parquet': 'eeeee',
+      'alb/year=2027/month=06/day=15/hour=08/part-f.parquet': 'ffffff',
+    });
+    const local = createLocalStorage({ root });
+    const listed: string[] = [];
+    // The real local storage, watched: which prefixes does a ranged listing ask for?
+    const storage: LakeStorage = {
+      put: (key, body) => local.put(key, body),
+      list: (prefix) => {
+        listed.push(prefix);
+        return local.list(prefix);
+      },
+      get: (key) => local.get(key),
+      delete: (keys) => local.delete(keys),
+      describe: () => local.describe(),
+    };
+    const H = 3_600_000;
+    const jan1 = Date.UTC(2026, 0, 1);
+    const whole = await listDatasetFiles(local, root, 'alb', undefined);
+    const ranges = [
+      { from: jan1 - H / 2, to: jan1 + H / 2 },
+      { from: jan1, to: jan1 + 6 * H },
+      { from: jan1 - H, to: jan1 + 80 * H },
+      { from: jan1, to: Date.UTC(2026, 5, 1) },
+      { from: Date.UTC(2020, 0, 1), to: Date.UTC(2030, 0, 1) },
+      { from: Date.UTC(1900, 0, 1), to: Date.UTC(2100, 0, 1) },
+    ];
+    for (const range of ranges) {
+      listed.length = 0;
+      const got = await listDatasetFiles(storage, root, 'alb', range);
+      const expected = whole.paths.filter((p) => {
+        const m = /year=(\d+)\/month=(\d+)\/day=(\d+)\/hour=(\d+)/.exec(p) as RegExpExecArray;
+        const start = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!);
+        return start < range.to && start + H > range.from;
+      });
+      expect(got.paths, JSON.stringify(range)).toEqual(expected);
+      expect(listed, JSON.stringify(range)).toEqual(rangePrefixes('alb', range) ?? ['alb/']);
+    }
+    // The last hour of the lake: one directory listed, not the tree.
+    listed.length = 0;
+    await listDatasetFiles(storage, root, 'alb', { from: jan1, to: jan1 + H });
+    expect(listed).toEqual(['alb/year=2026/month=01/day=01/hour=00/']);
   });
 
   it('declares an empty dataset by its columns and keeps the partition keys VARCHAR', () => {
