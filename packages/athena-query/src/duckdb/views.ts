@@ -77,7 +77,12 @@ export function partitionStartOf(key: string, dataset: string): number | undefin
   const m =
     /^([^/]+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/[^/]+\.parquet$/.exec(key);
   if (m === null || m[1] !== dataset) return undefined;
-  return Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4]), Number(m[5]));
+  // As Date.UTC would, but years 0000–0099 as they are (Date.UTC reads them as 19xx).
+  return (
+    monthStart(Number(m[2]), Number(m[3]) - 1) +
+    (Number(m[4]) - 1) * DAY_MS +
+    Number(m[5]) * HOUR_MS
+  );
 }
 
 /** Most partition prefixes a ranged listing lists one by one (else: the next coarser level). */

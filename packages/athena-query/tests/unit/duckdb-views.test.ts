@@ -41,6 +41,13 @@ describe('dataset views', () => {
       partitionStartOf('alb/year=2026/month=01/day=02/hour=03/part-a.parquet', 'app'),
     ).toBeUndefined();
     expect(partitionStartOf('alb/year=2026/month=01/part-a.parquet', 'alb')).toBeUndefined();
+    // Years under 100 are the layout's own, not 19xx.
+    const year50 = new Date(0);
+    year50.setUTCFullYear(50, 1, 3);
+    year50.setUTCHours(4);
+    expect(partitionStartOf('alb/year=0050/month=02/day=03/hour=04/part-a.parquet', 'alb')).toBe(
+      year50.getTime(),
+    );
     expect(
       partitionStartOf('alb/year=2026/month=01/day=02/hour=03/x/part-a.parquet', 'alb'),
     ).toBeUndefined();
