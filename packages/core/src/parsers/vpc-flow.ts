@@ -89,6 +89,25 @@ const DASH = 45;
 const ZERO = 48;
 const NINE = 57;
 
+/**
+ * `(values) => ({ [columns[0]]: values[0], … })` as one object literal. Column names come
+ * from VPC_FLOW_FIELDS (parseVpcFlowFormat refuses any other) and are quoted. Where this
+ * runtime refuses code from strings (`--disallow-code-generation-from-strings`), the same
+ * object is made field by field.
+ */
+function compileBuild(columns: readonly string[]): (values: unknown[]) => Record<string, unknown> {
+  const body = columns.map((c, i) => `${JSON.stringify(c)}: v[${i}]`).join(', ');
+  try {
+    return new Function('v', `return { ${body} };`) as (v: unknown[]) => Record<string, unknown>;
+  } catch {
+    return (values) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) out[columns[i] as string] = values[i];
+      return out;
+    };
+  }
+}
+
 class VpcFlowParser implements Parser {
   readonly name = 'vpc_flow';
   readonly dataset = 'vpc_flow';
@@ -97,6 +116,15 @@ class VpcFlowParser implements Parser {
   private readonly kinds: readonly number[];
   /** `field 6 (srcport)`, for rejection reasons. */
   private readonly labels: readonly string[];
+  /** The values of the line being parsed, by field (reused: parsing is synchronous). */
+  private readonly values: unknown[];
+  /**
+   * The fields object of a line from its values: an object literal with the format's columns
+   * in order, compiled once per format (as record-line.ts compiles its serializers). Every
+   * line's object then has one shape, made at once, where storing each field by a computed
+   * key cost ≈620 against ≈420 ns a default-format line (parse alone, 40,000 lines).
+   */
+  private readonly build: (values: unknown[]) => Record<string, unknown>;
 
   constructor(options: VpcFlowParserOptions) {
     const fields = parseVpcFlowFormat(options.format ?? VPC_FLOW_DEFAULT_FORMAT);
@@ -110,6 +138,8 @@ class VpcFlowParser implements Parser {
           : KIND_STRING,
     );
     this.labels = fields.map((x, i) => `field ${i + 1} (${x.awsName})`);
+    this.values = new Array<unknown>(this.n).fill(null);
+    this.build = compileBuild(this.columns);
   }
 
   parse(message: string): ParseResult {
@@ -121,21 +151,20 @@ class VpcFlowParser implements Parser {
       end--;
       if (end > 0 && message.charCodeAt(end - 1) === 13) end--;
     }
-    const fields: Record<string, unknown> = {};
+    const values = this.values;
     let pos = 0;
     for (let i = 0; i < n; i++) {
       if (pos > end) return fail(`expected ${n} space-separated fields, got ${i}`);
       let next = message.indexOf(' ', pos);
       if (next === -1 || next > end) next = end;
-      const column = this.columns[i] as string;
       if (next - pos === 1 && message.charCodeAt(pos) === DASH) {
-        fields[column] = null;
+        values[i] = null;
       } else if (next === pos) {
         return fail(`${this.labels[i]}: empty value (fields are separated by single spaces)`);
       } else {
         const kind = this.kinds[i];
         if (kind === KIND_STRING) {
-          fields[column] = message.slice(pos, next);
+          values[i] = message.slice(pos, next);
         } else {
           // Digits only, read in place (no substring on the happy path).
           let v = 0;
@@ -153,7 +182,7 @@ class VpcFlowParser implements Parser {
               `${this.labels[i]}: integer out of range, got ${JSON.stringify(message.slice(pos, Math.min(next, pos + 40)))}`,
             );
           }
-          fields[column] = kind === KIND_SECONDS ? v * 1000 : v;
+          values[i] = kind === KIND_SECONDS ? v * 1000 : v;
         }
       }
       pos = next + 1;
@@ -163,7 +192,7 @@ class VpcFlowParser implements Parser {
       for (let j = pos; j < end; j++) if (message.charCodeAt(j) === SPACE) extra++;
       return fail(`expected ${n} space-separated fields, got ${n + extra}`);
     }
-    return ok('vpc_flow', fields);
+    return ok('vpc_flow', this.build(values));
   }
 }
 

@@ -256,6 +256,27 @@ describe('VPC flow log parser, custom formats', () => {
     });
   });
 
+  it('gives each line an object of its own, keys in the order of the format', () => {
+    const p = createVpcFlowParser({ format: V5_FORMAT });
+    const line =
+      '5 vpc-0a1b2c3d subnet-aaaa1111 i-0123456789abcdef0 eni-0a1b2c3d4e5f 123456789012 IPv4 10.0.1.5 52.216.1.1 49152 443 10.0.1.5 52.216.1.1 6 5230 12 1700000000 1700000060 ACCEPT 19 OK us-east-1 use1-az4 - - - S3 egress 8';
+    const first = fields(line, p);
+    expect(Object.keys(first)).toEqual(parseVpcFlowFormat(V5_FORMAT).map((f) => f.column));
+    const copy = { ...first };
+    // Parsing more lines (one rejected half-way) leaves the first line's object as it was.
+    const other = line.replace('vpc-0a1b2c3d', 'vpc-ffff').replace(' 443 ', ' 22 ');
+    const second = fields(other, p);
+    expect(p.parse(line.replace(' 5230 ', ' x5230 '), ctx).ok).toBe(false);
+    expect(first).toEqual(copy);
+    expect(second).not.toBe(first);
+    expect([second.vpc_id, second.dstport, first.vpc_id, first.dstport]).toEqual([
+      'vpc-ffff',
+      22,
+      'vpc-0a1b2c3d',
+      443,
+    ]);
+  });
+
   it('knows the ECS (v7), reject-reason (v8) and encryption-status fields', () => {
     const p = createVpcFlowParser({
       format:
