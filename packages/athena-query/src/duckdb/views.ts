@@ -5,7 +5,13 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ColumnDef, type ColumnType, PARTITION_KEYS, partitionOf } from '@logpipe/core';
+import {
+  type ColumnDef,
+  type ColumnType,
+  hourStart,
+  PARTITION_KEYS,
+  partitionPath,
+} from '@logpipe/core';
 import { type LakeStorage, listLakeFiles } from '@logpipe/s3-parquet';
 
 /** DuckDB type of each dataset column type, as DuckDB reads the Parquet the lake writer writes. */
@@ -44,6 +50,9 @@ const DAY_MS = 24 * HOUR_MS;
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** The partition keys, quoted, in layout order: `"year", "month", "day", "hour"`. */
+const KEYS_SQL = PARTITION_KEYS.map(quoteIdent).join(', ');
 
 /** A SQL string literal. */
 export function quoteString(value: string): string {
@@ -101,7 +110,7 @@ function monthStart(year: number, month: number): number {
 
 /** The start (epoch ms) of the unit of `level` (4 hour, 3 day, 2 month, 1 year) that holds `t`. */
 function unitStart(t: number, level: number): number {
-  if (level === 4) return t - (((t % HOUR_MS) + HOUR_MS) % HOUR_MS);
+  if (level === 4) return hourStart(t);
   if (level === 3) return t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
   const d = new Date(t);
   return monthStart(d.getUTCFullYear(), level === 2 ? d.getUTCMonth() : 0);
@@ -140,9 +149,12 @@ export function rangePrefixes(dataset: string, range: TimeRange): string[] | und
     const out: string[] = [];
     let t = unitStart(from, level);
     while (t < to && out.length <= MAX_RANGE_PREFIXES) {
-      const p = partitionOf(t);
-      const parts = [`year=${p.year}`, `month=${p.month}`, `day=${p.day}`, `hour=${p.hour}`];
-      out.push(`${dataset}/${parts.slice(0, level).join('/')}/`);
+      // The hour's directory (`<dataset>/year=…/month=…/day=…/hour=…`) cut to this level.
+      out.push(
+        `${partitionPath(dataset, t)
+          .split('/', level + 1)
+          .join('/')}/`,
+      );
       t = nextUnit(t, level);
     }
     if (out.length <= MAX_RANGE_PREFIXES) return out;
@@ -232,9 +244,8 @@ export function viewSql(
   }
   if (paths.length > 0) parts.push(`SELECT * FROM ${readParquet(paths)}`);
   if (parts.length === 0) return undefined;
-  const keys = PARTITION_KEYS.map(quoteIdent).join(', ');
   const body = parts.join('\nUNION ALL BY NAME\n');
-  return `CREATE OR REPLACE TEMP VIEW ${quoteIdent(dataset)} AS\nSELECT * EXCLUDE (${keys}), ${keys} FROM (\n${body}\n)`;
+  return `CREATE OR REPLACE TEMP VIEW ${quoteIdent(dataset)} AS\nSELECT * EXCLUDE (${KEYS_SQL}), ${KEYS_SQL} FROM (\n${body}\n)`;
 }
 
 /** The `read_parquet` call of a view over these files. */
@@ -268,8 +279,7 @@ export interface ViewColumn {
  */
 export function filesViewSql(dataset: string, paths: readonly string[]): string {
   // DuckDB appends Hive keys in name order (day, hour, month, year): put them in layout order.
-  const keys = PARTITION_KEYS.map(quoteIdent).join(', ');
-  return `CREATE OR REPLACE TEMP VIEW ${quoteIdent(dataset)} AS\nSELECT * EXCLUDE (${keys}), ${keys} FROM ${readParquet(paths)}`;
+  return `CREATE OR REPLACE TEMP VIEW ${quoteIdent(dataset)} AS\nSELECT * EXCLUDE (${KEYS_SQL}), ${KEYS_SQL} FROM ${readParquet(paths)}`;
 }
 
 /**
