@@ -13,6 +13,7 @@ import {
   partitionPath,
 } from '@logpipe/core';
 import { type LakeStorage, listLakeFiles } from '@logpipe/s3-parquet';
+import { DAY_MS, HOUR_MS, monthStart, nextMonthStart, nextYearStart } from '../calendar.js';
 
 /** DuckDB type of each dataset column type, as DuckDB reads the Parquet the lake writer writes. */
 export const DUCKDB_COLUMN_TYPES: Readonly<Record<ColumnType, string>> = {
@@ -42,9 +43,6 @@ export const DATASET_NAME_RE = /^[a-z0-9][a-z0-9_]*$/;
 
 /** Characters DuckDB would expand as a glob in a file path. */
 const GLOB_CHARS_RE = /[*?[\]{}]/;
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 /** A SQL identifier in double quotes. */
 export function quoteIdent(name: string): string {
@@ -100,14 +98,6 @@ export const MAX_RANGE_PREFIXES = 64;
 /** Partition levels of the layout, finest first: the keys a prefix of that level names. */
 const LEVELS = [4, 3, 2, 1] as const;
 
-/** Midnight UTC of the first of month `month` (0-based; may overflow) of `year`, any year. */
-function monthStart(year: number, month: number): number {
-  // Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear takes them as they are.
-  const d = new Date(0);
-  d.setUTCFullYear(year, month, 1);
-  return d.getTime();
-}
-
 /** The start (epoch ms) of the unit of `level` (4 hour, 3 day, 2 month, 1 year) that holds `t`. */
 function unitStart(t: number, level: number): number {
   if (level === 4) return hourStart(t);
@@ -120,10 +110,7 @@ function unitStart(t: number, level: number): number {
 function nextUnit(t: number, level: number): number {
   if (level === 4) return t + HOUR_MS;
   if (level === 3) return t + DAY_MS;
-  const d = new Date(t);
-  return level === 2
-    ? monthStart(d.getUTCFullYear(), d.getUTCMonth() + 1)
-    : monthStart(d.getUTCFullYear() + 1, 0);
+  return level === 2 ? nextMonthStart(t) : nextYearStart(t);
 }
 
 /** The hours the lake layout can name: years 0000 to 9999 (`year=` has four digits). */

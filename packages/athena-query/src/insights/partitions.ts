@@ -6,25 +6,14 @@
  * months and days collapse to one term each, so a year-long range stays short.
  */
 import { hourStart, partitionOf } from '@logpipe/core';
+import { DAY_MS, HOUR_MS, nextMonthStart, nextYearStart } from '../calendar.js';
 import { join, raw, type Sql, sql, stringLiteral } from './sql.js';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 type Level = 'year' | 'month' | 'day' | 'hour';
 
 interface Block {
   readonly level: Level;
   readonly start: number;
-}
-
-function nextMonth(t: number): number {
-  const d = new Date(t);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-}
-
-function nextYear(t: number): number {
-  return Date.UTC(new Date(t).getUTCFullYear() + 1, 0, 1);
 }
 
 /** The largest calendar blocks covering the hours from `from` up to `endHour` (exclusive). */
@@ -36,12 +25,12 @@ function blocks(firstHour: number, endHour: number): Block[] {
     const atDay = t % DAY_MS === 0;
     const atMonth = atDay && d.getUTCDate() === 1;
     const atYear = atMonth && d.getUTCMonth() === 0;
-    if (atYear && nextYear(t) <= endHour) {
+    if (atYear && nextYearStart(t) <= endHour) {
       out.push({ level: 'year', start: t });
-      t = nextYear(t);
-    } else if (atMonth && nextMonth(t) <= endHour) {
+      t = nextYearStart(t);
+    } else if (atMonth && nextMonthStart(t) <= endHour) {
       out.push({ level: 'month', start: t });
-      t = nextMonth(t);
+      t = nextMonthStart(t);
     } else if (atDay && t + DAY_MS <= endHour) {
       out.push({ level: 'day', start: t });
       t += DAY_MS;

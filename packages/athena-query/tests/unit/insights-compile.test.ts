@@ -58,6 +58,19 @@ describe('partition predicates', () => {
       partitionPredicate(Date.UTC(2026, 0, 1, 5, 59), Date.UTC(2026, 0, 1, 6, 0, 0, 1)).text,
     ).toContain(`"hour" IN ('05', '06')`);
   });
+
+  it('collapses whole years and months of years 0000–0099 too (not read as 19xx)', () => {
+    const at = (year: number, month: number, day = 1, hour = 0) => {
+      const d = new Date(0);
+      d.setUTCFullYear(year, month, day);
+      d.setUTCHours(hour);
+      return d.getTime();
+    };
+    expect(partitionPredicate(at(50, 0), at(52, 0)).text).toBe(`"year" IN ('0050', '0051')`);
+    expect(partitionPredicate(at(50, 10, 30, 22), at(51, 0, 1, 2)).text).toBe(
+      `(("year" = '0050' AND "month" = '11' AND "day" = '30' AND "hour" IN ('22', '23'))\n    OR ("year" = '0050' AND "month" = '12')\n    OR ("year" = '0051' AND "month" = '01' AND "day" = '01' AND "hour" IN ('00', '01')))`,
+    );
+  });
 });
 
 describe('compileInsights', () => {
