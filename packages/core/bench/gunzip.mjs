@@ -2,8 +2,8 @@
 // (≈1 KB, ≈6 KB, ≈60 KB, ≈170 KB compressed): node:zlib fresh per call, node:zlib
 // with the output sized from the gzip trailer, raw inflate with our own gzip
 // framing and zlib.crc32, the reused native handle core keeps (src/decode/gunzip.ts),
-// and the npm inflaters installed next to it (fflate, pako; zlib-sync and
-// @hazae41/foras when installed).
+// core's gunzipCapped with the @logpipe/libdeflate addon (when built), and the npm
+// inflaters installed next to it (fflate, pako; zlib-sync and @hazae41/foras when installed).
 //
 //   pnpm turbo run build --filter=@logpipe/core
 //   node packages/core/bench/gunzip.mjs [--rounds 9] [--ms 150] [--sizes 1000,6000,60000,170000]
@@ -49,7 +49,7 @@ async function coreGunzip() {
   const out = esbuild.buildSync({
     stdin: {
       contents:
-        "export { gunzipCapped } from './bytes.ts'; export { gunzipReference } from './gunzip.ts';",
+        "export { gunzipCapped } from './bytes.ts'; export { gunzipLibdeflateVersion, gunzipReference, gunzipReused } from './gunzip.ts';",
       resolveDir: join(here, '..', 'src', 'decode'),
       loader: 'ts',
     },
@@ -59,7 +59,9 @@ async function coreGunzip() {
     target: 'node20',
     write: false,
   });
-  const dir = mkdtempSync(join(os.tmpdir(), 'logpipe-gunzip-bench-'));
+  // Next to this file, not in the system's temporary directory: the bundle finds the
+  // libdeflate addon through this package's node_modules.
+  const dir = mkdtempSync(join(here, '.gunzip-bench-'));
   try {
     const file = join(dir, 'bytes.mjs');
     writeFileSync(file, out.outputFiles[0].text);
@@ -139,14 +141,25 @@ async function variants() {
     ],
     ['zlib.inflateRawSync + JS gzip framing + zlib.crc32', (b) => inflateRawFramed(b, CAP)],
     [
-      'reused native handle, output sized from ISIZE (core now)',
+      'reused native handle, output sized from ISIZE (core without libdeflate)',
+      (b) => {
+        const r = core.gunzipReused(b, CAP);
+        if (!Buffer.isBuffer(r)) throw r ?? new Error('reused handle unavailable');
+        return r;
+      },
+    ],
+  ];
+  const version = core.gunzipLibdeflateVersion();
+  if (version !== undefined) {
+    list.push([
+      `libdeflate ${version} addon, output of ISIZE (core now: gunzipCapped)`,
       (b) => {
         const r = core.gunzipCapped(b, CAP, 'bench');
         if (!Buffer.isBuffer(r)) throw r;
         return r;
       },
-    ],
-  ];
+    ]);
+  }
   const zs = await optional('zlib-sync');
   if (zs) {
     const Z = zs.default ?? zs;
@@ -177,7 +190,7 @@ async function variants() {
       },
     ]);
   }
-  const missing = ['zlib-sync', 'fflate', 'pako', '@hazae41/foras'].filter(
+  const missing = ['zlib-sync', 'fflate', 'pako', '@hazae41/foras', 'libdeflate'].filter(
     (n) => !list.some(([label]) => label.startsWith(n)),
   );
   return { list, missing };

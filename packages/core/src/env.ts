@@ -10,6 +10,11 @@ export interface LogpipeEnv {
   maxDecompressedBytes?: number;
   /** `LOGPIPE_LOG_LEVEL`: `debug` | `info` | `warn` | `error`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * `LOGPIPE_GUNZIP`: `libdeflate` (the default: the `@logpipe/libdeflate` addon where it
+   * is built, else node:zlib) or `zlib` (node:zlib only).
+   */
+  gunzip?: 'libdeflate' | 'zlib';
 }
 
 const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
@@ -47,5 +52,24 @@ export function readEnv(
     }
     env.logLevel = level as LogpipeEnv['logLevel'];
   }
+  const gunzip = gunzipChoice(source);
+  if (gunzip !== undefined) env.gunzip = gunzip;
   return env;
+}
+
+/**
+ * `LOGPIPE_GUNZIP` alone (the gunzip reads it when it first runs; {@link readEnv} reports
+ * a bad value at startup).
+ *
+ * @throws ConfigError when it is set to anything but `libdeflate` or `zlib`.
+ */
+export function gunzipChoice(
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): LogpipeEnv['gunzip'] {
+  const v = source.LOGPIPE_GUNZIP;
+  if (v === undefined || v === '') return undefined;
+  if (v !== 'libdeflate' && v !== 'zlib') {
+    throw new ConfigError(`LOGPIPE_GUNZIP must be libdeflate or zlib; got ${JSON.stringify(v)}`);
+  }
+  return v;
 }

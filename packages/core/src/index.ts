@@ -19,6 +19,7 @@ export type {
 export { createDecoder } from './decode/decoder.js';
 export type { CwlEnvelope, CwlLogEvent } from './decode/envelope.js';
 export { envelopeProblem } from './decode/envelope.js';
+export { gunzipLibdeflateVersion } from './decode/gunzip.js';
 export type {
   DecodedInput,
   InputForm,

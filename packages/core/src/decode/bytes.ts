@@ -1,6 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.js';
-import { gunzipReference, gunzipReused } from './gunzip.js';
+import { gunzipLibdeflate, gunzipReference, gunzipReused } from './gunzip.js';
 import type { Scratch } from './scratch.js';
 
 /** True when bytes start with the gzip magic number 1f 8b. */
@@ -56,8 +56,9 @@ export function decodeBase64(
  * Gunzips with a cap on the output: inflating stops as soon as the cap is
  * passed, so a gzip bomb costs at most `maxBytes` of memory. Concatenated
  * members are inflated one after the other; CRC32 and ISIZE of each are
- * checked (by zlib). Uses one reused native inflate handle where this Node
- * allows it, else `zlib.gunzipSync` (see `gunzip.ts`). With `scratch`, the
+ * checked. A single member inflates with libdeflate where the optional addon
+ * is built; the rest, and every error, with one reused native inflate handle
+ * where this Node allows it, else `zlib.gunzipSync` (see `gunzip.ts`). With `scratch`, the
  * output may be a view of its memory, valid until its next use.
  */
 export function gunzipCapped(
@@ -66,7 +67,10 @@ export function gunzipCapped(
   source: string,
   scratch?: Scratch,
 ): Buffer | DecodeError {
-  const out = gunzipReused(bytes, maxBytes, scratch) ?? gunzipReference(bytes, maxBytes);
+  const out =
+    gunzipLibdeflate(bytes, maxBytes, scratch) ??
+    gunzipReused(bytes, maxBytes, scratch) ??
+    gunzipReference(bytes, maxBytes);
   if (Buffer.isBuffer(out)) return out;
   if (out.code === 'ERR_BUFFER_TOO_LARGE') {
     return new DecodeError(

@@ -1,8 +1,16 @@
 /**
  * Gunzip with a cap on the output, tuned for many small payloads.
  *
- * Two implementations that must give the same bytes and the same errors
- * (a property test holds them to it):
+ * The fast path, {@link gunzipLibdeflate}: libdeflate (the optional
+ * `@logpipe/libdeflate` addon) inflates a payload that is exactly one gzip
+ * member whose trailer's size (ISIZE) is within the cap, into memory of that
+ * size. Anything else it leaves to the two node:zlib implementations below,
+ * which also give every error: so all three give the same bytes and the same
+ * errors by construction. Off with `LOGPIPE_GUNZIP=zlib`, and wherever the
+ * addon is not built or fails its self-test.
+ *
+ * Two node:zlib implementations that must give the same bytes and the same
+ * errors (a property test holds them to it):
  * - {@link gunzipReference}: `zlib.gunzipSync`, public API only, a fresh
  *   inflate stream per call.
  * - {@link gunzipReused}: one native inflate handle of `node:zlib`, created on
@@ -17,7 +25,10 @@
  * into one buffer instead of 16 KiB chunks joined at the end. Measured in
  * `bench/gunzip.mjs`; figures in the package README ("Hot path: gunzip").
  */
+import { createRequire } from 'node:module';
 import { constants, Gunzip, gunzipSync, gzipSync } from 'node:zlib';
+import { buildFormat } from '../build-format.js';
+import { gunzipChoice } from '../env.js';
 import type { Scratch } from './scratch.js';
 
 /** zlib's `Z_MIN_CHUNK`: the smallest output chunk node:zlib accepts. */
@@ -56,16 +67,23 @@ function tooLarge(maxBytes: number): GunzipFailure {
 export function outputSizeHint(bytes: Uint8Array, maxBytes: number): number {
   const n = bytes.length;
   let size = MIN_CHUNK;
-  if (n >= 18) {
-    const isize =
-      ((bytes[n - 4] as number) |
-        ((bytes[n - 3] as number) << 8) |
-        ((bytes[n - 2] as number) << 16) |
-        ((bytes[n - 1] as number) << 24)) >>>
-      0;
-    size = Math.min(isize, n * MAX_DEFLATE_RATIO) + 1;
-  }
+  if (n >= MIN_GZIP_BYTES) size = Math.min(isizeOf(bytes), n * MAX_DEFLATE_RATIO) + 1;
   return Math.max(MIN_CHUNK, Math.min(size, maxBytes + 1, MAX_FIRST_ALLOCATION));
+}
+
+/** The smallest gzip member: a 10-byte header, an empty DEFLATE block (2 bytes), an 8-byte trailer. */
+const MIN_GZIP_BYTES = 18;
+
+/** The ISIZE field of the gzip trailer: the last 4 bytes, little-endian (untrusted). */
+function isizeOf(bytes: Uint8Array): number {
+  const n = bytes.length;
+  return (
+    ((bytes[n - 4] as number) |
+      ((bytes[n - 3] as number) << 8) |
+      ((bytes[n - 2] as number) << 16) |
+      ((bytes[n - 1] as number) << 24)) >>>
+    0
+  );
 }
 
 /**
@@ -235,6 +253,95 @@ export function gunzipReused(
   } catch {
     // Internals changed under us in a way the self-test did not catch: stop using them.
     shared = null;
+    return undefined;
+  }
+}
+
+/** What core uses of `@logpipe/libdeflate` (see its index.d.ts). */
+interface LibdeflateAddon {
+  gunzip(input: Uint8Array, output: Uint8Array): number;
+  libdeflateVersion: string;
+}
+
+/** undefined: not loaded yet; null: off or unavailable. */
+let libdeflate: LibdeflateAddon | null | undefined;
+
+/**
+ * The addon, when `LOGPIPE_GUNZIP` does not turn it off, it is installed and built, and
+ * it passes a self-test: a payload inflates exactly, and a truncated one, one with a byte
+ * after it and one larger than the output are each refused.
+ */
+function loadLibdeflate(): LibdeflateAddon | null {
+  try {
+    // A bad LOGPIPE_GUNZIP is reported by readEnv at startup; here it means the default.
+    if (gunzipChoice() === 'zlib') return null;
+  } catch {}
+  try {
+    const require = createRequire(buildFormat() === 'cjs' ? __filename : import.meta.url);
+    const addon = require('@logpipe/libdeflate') as Partial<LibdeflateAddon>;
+    if (typeof addon.gunzip !== 'function') return null;
+    const text = Buffer.from('logpipe libdeflate self-test '.repeat(40), 'latin1');
+    const gz = gzipSync(text);
+    const out = Buffer.alloc(text.length);
+    const ok =
+      addon.gunzip(gz, out) === text.length &&
+      out.equals(text) &&
+      addon.gunzip(gz.subarray(0, gz.length - 1), out) === -1 &&
+      addon.gunzip(Buffer.concat([gz, Buffer.alloc(1)]), out) === -3 &&
+      addon.gunzip(gz, out.subarray(1)) === -2;
+    return ok ? (addon as LibdeflateAddon) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The libdeflate version this thread inflates with, or `undefined` when it uses node:zlib
+ * (addon not built, self-test failed, or `LOGPIPE_GUNZIP=zlib`).
+ *
+ * @example
+ * ```ts
+ * gunzipLibdeflateVersion(); // '1.23'
+ * ```
+ */
+export function gunzipLibdeflateVersion(): string | undefined {
+  if (libdeflate === undefined) libdeflate = loadLibdeflate();
+  return libdeflate?.libdeflateVersion;
+}
+
+/**
+ * Inflates a payload that is exactly one gzip member with libdeflate, into memory of
+ * its trailer's size (ISIZE): the scratch memory when given and large enough, else
+ * memory of its own. Returns `undefined`, having changed nothing a caller sees, for
+ * everything else, for the node:zlib implementations to inflate or to name the error:
+ * no addon; an ISIZE above the cap, above what DEFLATE makes of this input, or above
+ * {@link MAX_FIRST_ALLOCATION}; invalid data (bad header, corrupt, truncated, CRC32 or
+ * ISIZE mismatch); data larger than its ISIZE; bytes after the member (concatenated
+ * members, padding, junk). Never throws.
+ *
+ * @example
+ * ```ts
+ * const out = gunzipLibdeflate(bytes, maxBytes) ?? gunzipReused(bytes, maxBytes) ?? gunzipReference(bytes, maxBytes);
+ * ```
+ */
+export function gunzipLibdeflate(
+  bytes: Uint8Array,
+  maxBytes: number,
+  scratch?: Scratch,
+): Buffer | undefined {
+  if (libdeflate === undefined) libdeflate = loadLibdeflate();
+  if (libdeflate === null) return undefined;
+  const n = bytes.length;
+  if (n < MIN_GZIP_BYTES) return undefined;
+  const isize = isizeOf(bytes);
+  if (isize > maxBytes || isize > MAX_FIRST_ALLOCATION || isize > n * MAX_DEFLATE_RATIO) {
+    return undefined;
+  }
+  const out = scratch?.take(isize) ?? Buffer.allocUnsafe(isize);
+  try {
+    // Success means the output's length equals ISIZE (libdeflate checks it).
+    return libdeflate.gunzip(bytes, out) === isize ? out : undefined;
+  } catch {
     return undefined;
   }
 }

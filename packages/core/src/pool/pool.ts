@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
+import { buildFormat } from '../build-format.js';
 import { type ClassifierOptions, createClassifier } from '../classify.js';
 import { createDecoder, type DecoderOptions } from '../decode/decoder.js';
 import { ConfigError, type DecodeError, intOption } from '../errors.js';
@@ -207,15 +208,9 @@ export interface WorkerPool {
   close(): Promise<void>;
 }
 
-/** Set per output format by the build (tsup.config.ts); absent when running the sources. */
-declare const __LOGPIPE_BUILD_FORMAT__: 'esm' | 'cjs';
-
 /** The worker entry next to the running build: `pool-worker.cjs` (CJS) or `pool-worker.js` (ESM). */
 function workerFile(): string {
-  // Not `typeof __dirname`: some hosts (node -e, test runners, bundler shims) define a
-  // global __dirname for ESM code too, which would point somewhere else entirely.
-  const format = typeof __LOGPIPE_BUILD_FORMAT__ === 'string' ? __LOGPIPE_BUILD_FORMAT__ : 'esm';
-  if (format === 'cjs') return join(__dirname, 'pool-worker.cjs');
+  if (buildFormat() === 'cjs') return join(__dirname, 'pool-worker.cjs');
   return fileURLToPath(new URL('./pool-worker.js', import.meta.url));
 }
 

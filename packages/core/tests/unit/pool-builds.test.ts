@@ -1,5 +1,6 @@
 // Both builds must find their worker entry next to them: dist/pool-worker.js (ESM) and
 // dist/pool-worker.cjs (CJS). Run after `pnpm turbo run build`.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,30 @@ async function runsOnWorkers(core: typeof Core): Promise<void> {
 }
 
 describe('the built package', () => {
+  it('finds the libdeflate addon from both builds, and LOGPIPE_GUNZIP=zlib turns it off', async () => {
+    const esm = (await import(dist('index.js'))) as typeof Core;
+    const cjs = createRequire(import.meta.url)(dist('index.cjs')) as typeof Core;
+    expect(esm.gunzipLibdeflateVersion()).toBe('1.23');
+    expect(cjs.gunzipLibdeflateVersion()).toBe('1.23');
+    // The same payload decodes the same way with node:zlib alone.
+    const script = `
+      const core = require(${JSON.stringify(dist('index.cjs'))});
+      const gz = core.gzipEnvelope([...core.generateWorkload({ events: 50, seed: 3 })][0].envelope);
+      const r = core.createDecoder().bytes(gz, 'x');
+      console.log(JSON.stringify([core.gunzipLibdeflateVersion() ?? null, r.ok && r.value.envelope.logEvents.length]));
+    `;
+    const run = (env: Record<string, string>) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['-e', script], {
+          env: { ...process.env, ...env },
+        }).toString(),
+      );
+    const [on, events] = run({});
+    expect(on).toBe('1.23');
+    expect(run({ LOGPIPE_GUNZIP: 'zlib' })).toEqual([null, events]);
+    expect(events).toBeGreaterThan(0);
+  });
+
   it('ships the worker entry in both formats', () => {
     expect(existsSync(dist('pool-worker.js'))).toBe(true);
     expect(existsSync(dist('pool-worker.cjs'))).toBe(true);

@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type GunzipFailure,
+  gunzipLibdeflate,
+  gunzipLibdeflateVersion,
   gunzipReference,
   gunzipReused,
   outputSizeHint,
@@ -208,5 +210,91 @@ describe('reused handle vs zlib.gunzipSync (property)', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('the libdeflate fast path', () => {
+  const text = Buffer.from('{"messageType":"DATA_MESSAGE","logEvents":[]}'.repeat(300));
+  const gz = gzipSync(text);
+
+  it('is on in this checkout (the addon is built by pnpm install)', () => {
+    expect(gunzipLibdeflateVersion()).toBe('1.23');
+  });
+
+  it('inflates realistic payloads of every format exactly like zlib.gunzipSync', () => {
+    let n = 0;
+    for (const p of generateWorkload({ events: 800, seed: 5, eventsPerPayload: [1, 200] })) {
+      const bytes = gzipEnvelope(p.envelope);
+      const a = gunzipLibdeflate(bytes, CAP);
+      expect(a).toEqual(gunzipReference(bytes, CAP));
+      n++;
+    }
+    expect(n).toBeGreaterThan(5);
+  });
+
+  it('inflates into the scratch memory when the output fits it, into memory of its own when not', () => {
+    const scratch = new Scratch(64 * 1024);
+    const first = gunzipLibdeflate(gz, CAP, scratch) as Buffer;
+    expect(first).toEqual(text);
+    const second = gunzipLibdeflate(gzipSync('other'), CAP, scratch) as Buffer;
+    expect(String(second)).toBe('other');
+    expect(second.buffer).toBe(first.buffer);
+    const large = Buffer.from('{"c":3}'.repeat(20_000));
+    const big = gunzipLibdeflate(gzipSync(large), CAP, scratch) as Buffer;
+    expect(big.buffer).not.toBe(first.buffer);
+    expect(big).toEqual(large);
+  });
+
+  it('takes exactly the cap, and leaves a payload over it to node:zlib, which names the error', () => {
+    expect(gunzipLibdeflate(gz, text.length)).toEqual(text);
+    expect(gunzipLibdeflate(gz, text.length - 1)).toBeUndefined();
+    expect(codeOf(reused(gz, text.length - 1))).toBe('ERR_BUFFER_TOO_LARGE');
+  });
+
+  it('leaves everything but one intact member to node:zlib', () => {
+    const badCrc = Buffer.from(gz);
+    badCrc.writeUInt32LE((badCrc.readUInt32LE(badCrc.length - 8) ^ 0xff) >>> 0, badCrc.length - 8);
+    const isize = (v: number) => {
+      const b = Buffer.from(gz);
+      b.writeUInt32LE(v, b.length - 4);
+      return b;
+    };
+    const corrupt = Buffer.from(gz);
+    corrupt.fill(0xff, 10, 30);
+    const cases: Array<[string, Buffer, string]> = [
+      ['two members', Buffer.concat([gzipSync('one '), gzipSync('two')]), 'ok'],
+      ['zero padding', Buffer.concat([gz, Buffer.alloc(7)]), 'ok'],
+      ['a larger member before the last', Buffer.concat([gz, gzipSync('!')]), 'ok'],
+      ['trailing junk', Buffer.concat([gz, Buffer.from('junk')]), 'Z_DATA_ERROR'],
+      ['cut short by one byte', gz.subarray(0, gz.length - 1), 'Z_BUF_ERROR'],
+      ['cut after the header', gz.subarray(0, 10), 'Z_BUF_ERROR'],
+      ['corrupt', corrupt, 'Z_DATA_ERROR'],
+      ['bad CRC32', badCrc, 'Z_DATA_ERROR'],
+      ['ISIZE too small', isize(text.length - 1), 'Z_DATA_ERROR'],
+      ['ISIZE zero', isize(0), 'Z_DATA_ERROR'],
+      ['ISIZE past what DEFLATE can make', isize(0xffffffff), 'Z_DATA_ERROR'],
+    ];
+    for (const [what, bytes, code] of cases) {
+      expect(gunzipLibdeflate(bytes, CAP), what).toBeUndefined();
+      expect(codeOf(reused(bytes)), what).toBe(code);
+    }
+  });
+
+  it('gives what the reused handle gives, or leaves the payload to it (property)', () => {
+    const scratch = new Scratch(4096);
+    let fast = 0;
+    fc.assert(
+      fc.property(gzipInputArb, fc.option(fc.integer({ min: 1, max: 8000 })), (bytes, cap) => {
+        const max = cap ?? CAP;
+        const a = gunzipLibdeflate(bytes, max, scratch);
+        if (a === undefined) return;
+        fast++;
+        const b = reused(bytes, max);
+        expect(Buffer.isBuffer(b) && a.equals(b)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+    // Intact single members are about a sixth of the inputs: the fast path took some.
+    expect(fast).toBeGreaterThan(50);
   });
 });

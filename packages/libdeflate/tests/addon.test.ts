@@ -1,0 +1,160 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { crc32, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+// The built addon itself (index.cjs): loading fails, and so does this file, when it was not built.
+const addon = createRequire(import.meta.url)('../index.cjs') as typeof import('../index.cjs');
+
+const text = Buffer.from(
+  JSON.stringify({
+    messageType: 'DATA_MESSAGE',
+    logEvents: Array.from({ length: 200 }, (_, i) => ({ id: `${i}`, message: `line ${i} é ✓` })),
+  }),
+);
+const gz = gzipSync(text);
+
+function inflate(input: Uint8Array, size = text.length): { status: number; out: Buffer } {
+  const out = Buffer.alloc(size);
+  return { status: addon.gunzip(input, out), out };
+}
+
+describe('@logpipe/libdeflate gunzip', () => {
+  it('inflates one gzip member into the output and returns its length', () => {
+    const { status, out } = inflate(gz);
+    expect(status).toBe(text.length);
+    expect(out.equals(text)).toBe(true);
+    expect(addon.libdeflateVersion).toBe('1.23');
+  });
+
+  it('writes into a view at its offset, and leaves the room after the data alone', () => {
+    const backing = Buffer.alloc(text.length + 20, 0xaa);
+    const view = backing.subarray(10);
+    expect(addon.gunzip(gz, view)).toBe(text.length);
+    expect(backing.subarray(10, 10 + text.length).equals(text)).toBe(true);
+    expect(backing.subarray(0, 10).every((b) => b === 0xaa)).toBe(true);
+    expect(backing.subarray(10 + text.length).every((b) => b === 0xaa)).toBe(true);
+    // Input as a view of larger memory too.
+    const padded = Buffer.concat([Buffer.from('xxxx'), gz, Buffer.from('yyyy')]);
+    expect(inflate(padded.subarray(4, 4 + gz.length)).status).toBe(text.length);
+  });
+
+  it('inflates an empty member into an empty output', () => {
+    expect(addon.gunzip(gzipSync(Buffer.alloc(0)), Buffer.alloc(0))).toBe(0);
+  });
+
+  it('reads the optional header fields (FEXTRA, FNAME, FCOMMENT, FHCRC)', () => {
+    const deflated = gz.subarray(10, gz.length - 8);
+    const head = Buffer.concat([
+      Buffer.from([0x1f, 0x8b, 8, 4 | 8 | 16 | 2, 0, 0, 0, 0, 0, 3]),
+      Buffer.from([3, 0, 0x41, 0x42, 0x43]),
+      Buffer.from('payload.json\0', 'latin1'),
+      Buffer.from('a comment\0', 'latin1'),
+    ]);
+    const hcrc = Buffer.alloc(2);
+    hcrc.writeUInt16LE(crc32(head) & 0xffff);
+    const { status, out } = inflate(Buffer.concat([head, hcrc, deflated, gz.subarray(-8)]));
+    expect(status).toBe(text.length);
+    expect(out.equals(text)).toBe(true);
+  });
+
+  it('returns -1 for data that is not one valid member', () => {
+    const badCrc = Buffer.from(gz);
+    badCrc.writeUInt32LE((badCrc.readUInt32LE(gz.length - 8) ^ 1) >>> 0, gz.length - 8);
+    const badSize = Buffer.from(gz);
+    badSize.writeUInt32LE(text.length - 1, gz.length - 4);
+    const corrupt = Buffer.from(gz);
+    corrupt.fill(0xff, 10, 30);
+    const notGzip = Buffer.from('{"messageType":"DATA_MESSAGE"}');
+    for (const bad of [
+      gz.subarray(0, gz.length >> 1),
+      gz.subarray(0, 10),
+      Buffer.alloc(0),
+      badCrc,
+      badSize,
+      corrupt,
+      notGzip,
+    ]) {
+      expect(inflate(bad).status).toBe(-1);
+    }
+  });
+
+  it('returns -2 when the data does not fit the output', () => {
+    expect(inflate(gz, text.length - 1).status).toBe(-2);
+    expect(inflate(gz, 0).status).toBe(-2);
+  });
+
+  it('refuses input cut short, with -1 or, where libdeflate reads the missing bytes as zeros, -2', () => {
+    for (let cut = 1; cut < gz.length; cut += 1 + (cut >> 3)) {
+      expect([-1, -2]).toContain(inflate(gz.subarray(0, gz.length - cut)).status);
+    }
+    // The member's last byte missing: the trailer is read one byte early, so the DEFLATE data
+    // is one byte short and, read on as zeros, overflows the output.
+    expect(inflate(gz.subarray(0, gz.length - 1)).status).toBe(-2);
+  });
+
+  it('returns -3 when bytes follow the member: another member, padding or junk', () => {
+    const size = text.length * 2;
+    expect(inflate(Buffer.concat([gz, gzipSync('more')]), size).status).toBe(-3);
+    expect(inflate(Buffer.concat([gz, Buffer.alloc(4)]), size).status).toBe(-3);
+    expect(inflate(Buffer.concat([gz, Buffer.from('junk')]), size).status).toBe(-3);
+  });
+
+  it('throws a TypeError for arguments that are not Uint8Arrays', () => {
+    const out = Buffer.alloc(10);
+    const cases: unknown[][] = [
+      [],
+      [gz],
+      ['string', out],
+      [gz, 'string'],
+      [new Uint16Array(4), out],
+      [gz, new Float64Array(4)],
+      [gz.buffer, out],
+      [gz, new DataView(out.buffer)],
+    ];
+    for (const args of cases) {
+      expect(() => (addon.gunzip as (...a: unknown[]) => number)(...args)).toThrow(TypeError);
+    }
+  });
+
+  it('loads in worker threads, each with its own decompressor, inflating at the same time', async () => {
+    const payloads = Array.from({ length: 4 }, (_, w) =>
+      gzipSync(Buffer.from(`worker ${w} `.repeat(50_000 + w * 1000))),
+    );
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { gunzip } = require(workerData.addon);
+      const { gz, size } = workerData;
+      const out = Buffer.alloc(size);
+      let sum = 0;
+      for (let i = 0; i < 200; i++) {
+        if (gunzip(gz, out) !== size) throw new Error('inflate failed');
+        sum = (sum + out[(i * 7919) % size]) | 0;
+      }
+      parentPort.postMessage(out.toString('latin1'));
+    `;
+    const results = await Promise.all(
+      payloads.map(
+        (gzw, w) =>
+          new Promise<string>((resolve, reject) => {
+            const size = `worker ${w} `.length * (50_000 + w * 1000);
+            const worker = new Worker(source, {
+              eval: true,
+              workerData: {
+                addon: createRequire(import.meta.url).resolve('../index.cjs'),
+                gz: gzw,
+                size,
+              },
+            });
+            worker.once('message', resolve);
+            worker.once('error', reject);
+          }),
+      ),
+    );
+    results.forEach((r, w) => {
+      expect(r).toBe(`worker ${w} `.repeat(50_000 + w * 1000));
+    });
+    // The main thread's decompressor still works after the workers' were freed.
+    expect(inflate(gz).status).toBe(text.length);
+  });
+});
