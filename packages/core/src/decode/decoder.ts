@@ -1,3 +1,4 @@
+import { gunzipChoice } from '../env.js';
 import { ConfigError, DecodeError } from '../errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../limits.js';
 import { decodeBase64, firstNonSpace, gunzipCapped, isGzip, notGzip, utf8Text } from './bytes.js';
@@ -97,6 +98,9 @@ class Decoder implements CwlDecoder {
       throw new ConfigError(`maxDecompressedBytes must be a positive integer, got ${String(max)}`);
     }
     this.maxBytes = max;
+    // The gunzip reads LOGPIPE_GUNZIP when it first runs and cannot throw then: a bad value
+    // is reported here, when the decoder is made.
+    gunzipChoice();
   }
 
   bytes(input: Uint8Array, source: string): DecodeResult {
@@ -255,7 +259,7 @@ export function envelopeResult(
  * const decoder = createDecoder({ maxDecompressedBytes: 8 * 1024 * 1024 });
  * const r = decoder.lambdaEvent(event);
  * ```
- * @throws ConfigError for invalid options.
+ * @throws ConfigError for invalid options, or a `LOGPIPE_GUNZIP` other than `libdeflate` or `zlib`.
  */
 export function createDecoder(options: DecoderOptions = {}): CwlDecoder {
   return new Decoder(options);

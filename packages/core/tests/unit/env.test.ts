@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createDecoder } from '../../src/decode/decoder.js';
 import { gunzipChoice, readEnv } from '../../src/env.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -28,5 +29,18 @@ describe('readEnv', () => {
     );
     expect(() => gunzipChoice({ LOGPIPE_GUNZIP: 'ZLIB' })).toThrow(ConfigError);
     expect(gunzipChoice({})).toBeUndefined();
+  });
+
+  it('makes a bad LOGPIPE_GUNZIP a ConfigError when a decoder is made, not a silent default', () => {
+    const before = process.env.LOGPIPE_GUNZIP;
+    try {
+      process.env.LOGPIPE_GUNZIP = 'fast';
+      expect(() => createDecoder()).toThrow(ConfigError);
+      process.env.LOGPIPE_GUNZIP = 'zlib';
+      expect(() => createDecoder()).not.toThrow();
+    } finally {
+      if (before === undefined) delete process.env.LOGPIPE_GUNZIP;
+      else process.env.LOGPIPE_GUNZIP = before;
+    }
   });
 });
