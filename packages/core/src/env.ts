@@ -58,8 +58,8 @@ export function readEnv(
 }
 
 /**
- * `LOGPIPE_GUNZIP` alone (the gunzip reads it when it first runs; {@link readEnv} reports
- * a bad value at startup).
+ * `LOGPIPE_GUNZIP` alone (the gunzip reads it when it first runs; `createDecoder` and
+ * {@link readEnv} report a bad value at setup).
  *
  * @throws ConfigError when it is set to anything but `libdeflate` or `zlib`.
  */

@@ -273,7 +273,7 @@ let libdeflate: LibdeflateAddon | null | undefined;
  */
 function loadLibdeflate(): LibdeflateAddon | null {
   try {
-    // A bad LOGPIPE_GUNZIP is reported by readEnv at startup; here it means the default.
+    // A bad LOGPIPE_GUNZIP is a ConfigError from createDecoder (and readEnv); here it means the default.
     if (gunzipChoice() === 'zlib') return null;
   } catch {}
   try {
@@ -306,8 +306,13 @@ function loadLibdeflate(): LibdeflateAddon | null {
  * ```
  */
 export function gunzipLibdeflateVersion(): string | undefined {
+  return addon()?.libdeflateVersion;
+}
+
+/** The addon of this thread, loaded on first use (see {@link loadLibdeflate}); null when off. */
+function addon(): LibdeflateAddon | null {
   if (libdeflate === undefined) libdeflate = loadLibdeflate();
-  return libdeflate?.libdeflateVersion;
+  return libdeflate;
 }
 
 /**
@@ -330,8 +335,8 @@ export function gunzipLibdeflate(
   maxBytes: number,
   scratch?: Scratch,
 ): Buffer | undefined {
-  if (libdeflate === undefined) libdeflate = loadLibdeflate();
-  if (libdeflate === null) return undefined;
+  const lib = addon();
+  if (lib === null) return undefined;
   const n = bytes.length;
   if (n < MIN_GZIP_BYTES) return undefined;
   const isize = isizeOf(bytes);
@@ -341,7 +346,7 @@ export function gunzipLibdeflate(
   const out = scratch?.take(isize) ?? Buffer.allocUnsafe(isize);
   try {
     // Success means the output's length equals ISIZE (libdeflate checks it).
-    return libdeflate.gunzip(bytes, out) === isize ? out : undefined;
+    return lib.gunzip(bytes, out) === isize ? out : undefined;
   } catch {
     return undefined;
   }
