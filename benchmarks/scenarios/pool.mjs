@@ -153,8 +153,13 @@ parentPort.on('message', (n) => { let x = 0; for (let i = 0; i < n; i++) x = (x 
  * showed at least `gate.min` (rounds are retried until `gate.deadline`, then taken as
  * they come and the result is marked). Returns per variant the median, p10 and p90 wall
  * seconds and the median CPU seconds of the whole process (every thread).
+ *
+ * With `settle`, every timed call of a variant follows an untimed call of the same variant,
+ * as in a process that does only that: the work one call leaves for V8's background threads
+ * and the next garbage collections (inline rendering leaves the calling thread's heap full
+ * of garbage) then falls on the variant that caused it, not on whichever variant runs next.
  */
-async function compare(variants, rounds, gate) {
+async function compare(variants, rounds, gate, settle = false) {
   const names = Object.keys(variants);
   const times = Object.fromEntries(names.map((n) => [n, []]));
   const cpu = Object.fromEntries(names.map((n) => [n, []]));
@@ -171,6 +176,7 @@ async function compare(variants, rounds, gate) {
     const round = [];
     for (let k = 0; k < names.length; k++) {
       const n = names[(r + k) % names.length];
+      if (settle) await variants[n]();
       const c0 = process.cpuUsage();
       const th0 = threadTimes();
       const t0 = process.hrtime.bigint();
@@ -226,6 +232,18 @@ async function cpuControl() {
   return ratios.sort((a, b) => a - b)[1];
 }
 
+/**
+ * Batches of about 1 MB (another seed than the measured ones) each pool runs before it is
+ * measured (set by run(); none with --quick). Every worker thread is an isolate of its own that
+ * compiles the hot path itself, from the half (with 2 threads) of the traffic it sees: with 3
+ * warm-up batches of 256 KB, V8's optimizing compiler was still compiling parsers in the
+ * workers 15 batches later (`--trace-opt`: 6–15 functions a batch for the first ten, taking
+ * 10–40 ms of background CPU each), charged to the measured rounds. After 30 more batches it
+ * compiles one or two functions a batch, as a long-lived process does.
+ */
+let warmBatches = 0;
+/** The warm-up batch (built by run()). */
+let warmBatch;
 /** Threads of this process before any pool started (see threadTimes). */
 let threadsBeforePools = new Set();
 
@@ -233,6 +251,7 @@ async function warm(pool) {
   // Threads start in the background: wait until every one has run a task.
   const { inputs } = buildBatch(256 * 1024, 99);
   for (let i = 0; i < 3; i++) await pool.renderBatch(inputs);
+  for (let i = 0; i < warmBatches; i++) await pool.renderBatch(warmBatch.inputs);
   for (const tid of threadTimes()?.keys() ?? [])
     if (!threadsBeforePools.has(tid)) workerTids.add(tid);
 }
@@ -301,6 +320,8 @@ export async function run({
       );
   };
   threadsBeforePools = new Set(threadTimes()?.keys() ?? []);
+  warmBatches = quick ? 0 : 30;
+  warmBatch = quick ? undefined : buildBatch(1 * MB, 98);
   const inline = createWorkerPool({ threads: 1, inlineBelowBytes: Number.POSITIVE_INFINITY });
   const pools = [];
   for (let t = 1; t <= threads; t++)
@@ -345,7 +366,7 @@ export async function run({
     }
     variants.coarse = () => VARIANTS.render(coarse, batch.inputs);
     names.coarse = `pool, ${threads} threads, one task per thread`;
-    const m = await compare(variants, rounds, g);
+    const m = await compare(variants, rounds, g, true);
     note(`scaling ${label}`, m);
     await coarse.close();
     for (const k of Object.keys(variants)) {
@@ -475,6 +496,7 @@ export async function run({
       },
       kb <= 256 && !quick ? Math.max(rounds, 41) : rounds,
       g,
+      true,
     );
     note(`crossover ${kb} KiB`, m);
     cross.push(
