@@ -3,11 +3,13 @@
 //
 // Job kinds (sent by the parent over IPC):
 //   measure  state = setup(params); variant(state, params) gives one function or several
-//            labelled ones; each is timed `rounds` times after `warmup` calls.
+//            labelled ones; each is timed `rounds` times after `warmup` calls, one after the
+//            other, or, when the variant says `interleave: true`, in turns (a round runs
+//            each once: lib.mjs timeInterleaved).
 //   task     returns tasks[name](params) (input generation, size-only measurements).
 //   legacy   returns run(params) of a scenario with the old `{ name, run }` shape.
 import { pathToFileURL } from 'node:url';
-import { peakRssMB, timeRounds } from './lib.mjs';
+import { peakRssMB, timeInterleaved, timeRounds } from './lib.mjs';
 
 async function runJob(job) {
   const mod = await import(pathToFileURL(job.module).href);
@@ -18,13 +20,18 @@ async function runJob(job) {
   const setupRssMB = peakRssMB();
   const made = await mod.variants[job.variant](state, job.params);
   const runs = typeof made === 'function' ? { '': made } : made.runs;
-  const times = {};
-  const cpuTimes = {};
-  for (const [label, fn] of Object.entries(runs)) {
-    const t = job.rounds === 0 ? { wall: [], cpu: [] } : await timeRounds(fn, job);
-    times[label] = t.wall;
-    cpuTimes[label] = t.cpu;
-  }
+  let times = {};
+  let cpuTimes = {};
+  if (made.interleave === true) {
+    const t = await timeInterleaved(runs, job);
+    times = t.wall;
+    cpuTimes = t.cpu;
+  } else
+    for (const [label, fn] of Object.entries(runs)) {
+      const t = job.rounds === 0 ? { wall: [], cpu: [] } : await timeRounds(fn, job);
+      times[label] = t.wall;
+      cpuTimes[label] = t.cpu;
+    }
   const info = typeof made === 'function' ? undefined : await made.info?.();
   await made.close?.();
   return { times, cpuTimes, info, meta: state.meta, setupRssMB };

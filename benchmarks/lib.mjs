@@ -44,6 +44,52 @@ export async function timeRounds(fn, { rounds, warmup = 1 }) {
   return { wall, cpu };
 }
 
+/**
+ * Times several functions in one process, interleaved: round r calls each once, starting at
+ * the (r mod n)-th so that none always follows the same one, each after a GC (with
+ * --expose-gc) and after `warmup` untimed rounds. Returns per label the wall-clock and CPU
+ * seconds of each round, in round order: entry i of two labels comes from the same round, so
+ * their ratio is taken under the same conditions (see pairedRatio).
+ */
+export async function timeInterleaved(runs, { rounds, warmup = 1 }) {
+  const labels = Object.keys(runs);
+  for (let i = 0; i < warmup; i++) for (const l of labels) await runs[l]();
+  const wall = Object.fromEntries(labels.map((l) => [l, []]));
+  const cpu = Object.fromEntries(labels.map((l) => [l, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < labels.length; k++) {
+      const l = labels[(r + k) % labels.length];
+      globalThis.gc?.();
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      await runs[l]();
+      wall[l].push(Number(process.hrtime.bigint() - t0) / 1e9);
+      const c = process.cpuUsage(c0);
+      cpu[l].push((c.user + c.system) / 1e6);
+    }
+  }
+  return { wall, cpu };
+}
+
+/**
+ * The throughput of `a` relative to `b` from an interleaved job (timeInterleaved): the median
+ * over rounds of b's time / a's time in the same round, on wall-clock and on CPU time, and the
+ * number of rounds. Undefined when the job did not run.
+ */
+export function pairedRatio(result, a, b) {
+  const ta = result?.times?.[a];
+  const tb = result?.times?.[b];
+  if (!ta?.length || ta.length !== tb?.length) return undefined;
+  const ca = result.cpuTimes[a];
+  const cb = result.cpuTimes[b];
+  const median = (xs) => summarize(xs).median;
+  return {
+    ratio: median(ta.map((t, i) => tb[i] / t)),
+    cpuRatio: median(ca.map((t, i) => cb[i] / t)),
+    rounds: ta.length,
+  };
+}
+
 function quantile(sorted, q) {
   if (sorted.length === 0) return Number.NaN;
   const pos = (sorted.length - 1) * q;

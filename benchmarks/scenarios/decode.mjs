@@ -9,15 +9,17 @@
 //   floor      zlib.gunzipSync + JSON.parse of the envelope: no validation, no parsing
 //   floor+json a lower bound of any parser of these formats: the floor, then JSON.parse of
 //              every message that is a JSON object (starts with "{"), nothing else (mixed only)
-//   decode     logpipe createDecoder().bytes: one reused inflate handle with a size cap,
+//   decode     logpipe createDecoder().bytes: libdeflate (node:zlib without it) with a size cap,
 //              UTF-8 check, envelope validation
 //   full       decode + processEnvelope: classify every event and parse it into a LogRecord
 //              (and MetricRecords from EMF and REPORT lines)
+//   paired     floor, floor+json and full in one process, in turns (mixed only): their ratios
+//              from the same rounds, which the target is judged on (see paired() below)
 import { gunzipSync } from 'node:zlib';
 import { createClassifier, createDecoder, processEnvelope, WORKLOAD_FORMATS } from '@logpipe/core';
 import { lineChart } from '../charts.mjs';
 import { payloadSet } from '../inputs.mjs';
-import { fmt, fmtSig } from '../lib.mjs';
+import { fmt, fmtSig, pairedRatio } from '../lib.mjs';
 import { measureTable, rowOf } from '../report.mjs';
 
 export const name = 'decode';
@@ -72,13 +74,13 @@ export function jobs({ quick }) {
   const rounds = quick ? 2 : 8;
   const small = quick ? 2 : 6;
   const out = [];
-  for (const variant of ['baseline', 'floor', 'floor+json', 'decode', 'full'])
+  for (const variant of ['baseline', 'floor', 'floor+json', 'decode', 'full', 'paired'])
     out.push({
       id: `mixed/${variant}`,
       variant,
       params: { set: 'mixed', quick },
       rounds: variant === 'baseline' ? 0 : rounds,
-      label: `mixed ${variant}`,
+      label: `mixed ${variant === 'paired' ? 'floor, floor+json and full in turns' : variant}`,
     });
   // Quick (smoke) runs keep one variant per format and two sweep points: enough to run every
   // parser and every code path once.
@@ -172,6 +174,25 @@ export const variants = {
   },
 };
 
+/**
+ * `floor`, `floor+json` and `full` in one process, in turns (child.mjs `interleave`): their
+ * ratios from the same rounds. Each of the variants above runs in a process of its own, and on a
+ * shared machine one process can run through a slow spell that another misses (the floor
+ * alone took 303–448 ms a round in six processes in a row on Node 22); rounds taken in turns
+ * share their spells.
+ */
+function paired(state) {
+  return {
+    runs: {
+      floor: variants.floor(state),
+      'floor+json': variants['floor+json'](state),
+      full: variants.full(state).runs[''],
+    },
+    interleave: true,
+  };
+}
+variants.paired = paired;
+
 export function report(results, { quick }) {
   const get = (id) => results[id];
   const sections = [];
@@ -193,7 +214,14 @@ export function report(results, { quick }) {
   const full = mixed.find((r) => r.variant === 'full');
   const decodeRow = mixed.find((r) => r.variant === 'decode');
   const bound = mixed.find((r) => r.variant === 'floor+json');
-  summary.mixed = { floor, decode: decodeRow, full, bound };
+  const inTurns = pairedRatio(get('mixed/paired'), 'full', 'floor');
+  const boundInTurns = pairedRatio(get('mixed/paired'), 'floor+json', 'floor');
+  summary.mixed = { floor, decode: decodeRow, full, bound, paired: inTurns, boundInTurns };
+  if (inTurns !== undefined && boundInTurns !== undefined)
+    sections.push(
+      `\`floor\`, \`floor+json\` and \`full\` again in one process, in turns (${inTurns.rounds} rounds, each running all three once; medians of the rounds' ratios): full vs floor ${fmt(inTurns.ratio, 2)}× (on CPU time ${fmt(inTurns.cpuRatio, 2)}×), floor+json vs floor ${fmt(boundInTurns.ratio, 2)}× (on CPU time ${fmt(boundInTurns.cpuRatio, 2)}×).`,
+      '',
+    );
   const headline = [
     {
       what: 'decode + classify + parse vs decode floor, mixed traffic (MB/s of JSON)',

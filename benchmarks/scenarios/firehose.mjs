@@ -36,6 +36,8 @@
 //               message checked as a string; gives the messages, builds no response. Powertools
 //               has no schema for CloudWatch Logs data inside Firehose records, so each record's
 //               data is handed to its CloudWatch Logs schema, which decodes exactly that.
+//   in turns    blueprint, messages, records and powertools once more, in one process, in
+//               turns: the ratios of the same rounds, which the targets are judged on
 //
 // Re-ingest goes to an in-process loopback client (answers every PutRecordBatch with success,
 // no network, no SDK serialization), the same one for the handler and the blueprint; how many
@@ -53,7 +55,7 @@ import { createTransformHandler } from '@logpipe/firehose-transform';
 import { z } from 'zod';
 import { barChart } from '../charts.mjs';
 import { firehoseBatches } from '../inputs.mjs';
-import { fmt, fmtSig } from '../lib.mjs';
+import { fmt, fmtSig, pairedRatio } from '../lib.mjs';
 import { measureTable, rowOf } from '../report.mjs';
 
 export const name = 'firehose';
@@ -100,7 +102,7 @@ export const tasks = {
 export function jobs({ quick }) {
   const out = [];
   for (const s of sizes(quick))
-    for (const variant of VARIANTS)
+    for (const variant of [...VARIANTS, 'in turns'])
       out.push({
         id: `${s.label}/${variant}`,
         variant,
@@ -234,6 +236,24 @@ export const variants = {
   records: (state) => handlerVariant(state, 'records'),
   'messages, pool of 2': (state) => handlerVariant(state, 'messages', 2),
   'records, pool of 2': (state) => handlerVariant(state, 'records', 2),
+  // blueprint, messages, records and powertools in one process, in turns (child.mjs
+  // `interleave`): their ratios from the same rounds, which the targets are judged on. Each
+  // variant above runs in a process of its own, and on a shared machine one process can run
+  // through a slow spell that another misses; rounds taken in turns share their spells.
+  'in turns': async (state) => {
+    const made = {};
+    for (const v of ['blueprint', 'messages', 'records', 'powertools'])
+      made[v] = await variants[v](state);
+    const runs = {};
+    for (const [v, m] of Object.entries(made)) runs[v] = typeof m === 'function' ? m : m.runs[''];
+    return {
+      runs,
+      interleave: true,
+      close: async () => {
+        for (const m of Object.values(made)) await m.close?.();
+      },
+    };
+  },
   'line JSON': ({ events }) => {
     const decoder = createDecoder();
     const classifier = createClassifier();
@@ -323,7 +343,17 @@ export function report(results, { quick }) {
       '',
     );
     const by = Object.fromEntries(rows.map((r) => [r.variant, r]));
-    summary[s.label] = by;
+    const turns = results[`${s.label}/in turns`];
+    const inTurns = {
+      messages: pairedRatio(turns, 'messages', 'blueprint'),
+      records: pairedRatio(turns, 'records', 'powertools'),
+    };
+    summary[s.label] = { ...by, inTurns };
+    if (inTurns.messages !== undefined && inTurns.records !== undefined)
+      sections.push(
+        `The blueprint, both modes and Powertools again in one process, in turns (${inTurns.messages.rounds} rounds, each running all four once; medians of the rounds' ratios): messages mode vs blueprint ${fmt(inTurns.messages.ratio, 2)}× (on CPU time ${fmt(inTurns.messages.cpuRatio, 2)}×), normalized mode vs Powertools ${fmt(inTurns.records.ratio, 2)}× (on CPU time ${fmt(inTurns.records.cpuRatio, 2)}×).`,
+        '',
+      );
     const cmp = (what, a, b) =>
       headline.push({
         what: `Firehose ${s.label}: ${what} (events/s)`,
