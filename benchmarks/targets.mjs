@@ -18,7 +18,8 @@ export function evaluateTargets(reports, { quick }) {
     const cpu = mixed ? mixed.floor.cpuSeconds / mixed.full.cpuSeconds : undefined;
     const turns = mixed?.paired;
     const ratio = turns?.ratio ?? apart;
-    const pct = (x) => `${fmt(x * 100, 0)} %`;
+    // One decimal: a ratio of 0.598 must not read as the 60 % it misses.
+    const pct = (x) => `${fmt(x * 100, 1)} %`;
     out.push({
       id: 'decode-vs-floor',
       target: 'decode + classify + parse ≥ 60 % of the decode floor on mixed traffic',

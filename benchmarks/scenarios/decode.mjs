@@ -227,7 +227,10 @@ export function report(results, { quick }) {
       what: 'decode + classify + parse vs decode floor, mixed traffic (MB/s of JSON)',
       ours: fmtSig(full.mbPerSec),
       peer: fmtSig(floor.mbPerSec),
-      ratio: `${fmt(full.mbPerSec / floor.mbPerSec, 2)}×`,
+      ratio:
+        inTurns === undefined
+          ? `${fmt(full.mbPerSec / floor.mbPerSec, 2)}×`
+          : `${fmt(inTurns.ratio, 2)}× in turns (${fmt(full.mbPerSec / floor.mbPerSec, 2)}× apart)`,
     },
     {
       what: 'logpipe decode (capped, validated) vs decode floor (MB/s of JSON)',

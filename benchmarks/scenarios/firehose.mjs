@@ -354,16 +354,23 @@ export function report(results, { quick }) {
         `The blueprint, both modes and Powertools again in one process, in turns (${inTurns.messages.rounds} rounds, each running all four once; medians of the rounds' ratios): messages mode vs blueprint ${fmt(inTurns.messages.ratio, 2)}× (on CPU time ${fmt(inTurns.messages.cpuRatio, 2)}×), normalized mode vs Powertools ${fmt(inTurns.records.ratio, 2)}× (on CPU time ${fmt(inTurns.records.cpuRatio, 2)}×).`,
         '',
       );
-    const cmp = (what, a, b) =>
+    const cmp = (what, a, b, turns) => {
+      const apart = `${fmt(by[a].eventsPerSec / by[b].eventsPerSec, 2)}×`;
       headline.push({
         what: `Firehose ${s.label}: ${what} (events/s)`,
         ours: fmt(by[a].eventsPerSec, 0),
         peer: fmt(by[b].eventsPerSec, 0),
-        ratio: `${fmt(by[a].eventsPerSec / by[b].eventsPerSec, 2)}×`,
+        ratio: turns === undefined ? apart : `${fmt(turns.ratio, 2)}× in turns (${apart} apart)`,
       });
-    cmp('messages mode vs blueprint-equivalent', 'messages', 'blueprint');
+    };
+    cmp('messages mode vs blueprint-equivalent', 'messages', 'blueprint', inTurns.messages);
     cmp('normalized mode vs blueprint-equivalent', 'records', 'blueprint');
-    cmp('normalized mode vs Powertools envelope decoding', 'records', 'powertools');
+    cmp(
+      'normalized mode vs Powertools envelope decoding',
+      'records',
+      'powertools',
+      inTurns.records,
+    );
     cmp('normalized mode, pool of 2 threads vs one thread', 'records, pool of 2', 'records');
     chartGroups.push({ label: s.label, values: shown.map((v) => by[v].eventsPerSec) });
   }
