@@ -32,16 +32,19 @@ export async function timeRounds(fn, { rounds, warmup = 1 }) {
   for (let i = 0; i < warmup; i++) await fn();
   const wall = [];
   const cpu = [];
-  for (let i = 0; i < rounds; i++) {
-    globalThis.gc?.();
-    const c0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    await fn();
-    wall.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6);
-  }
+  for (let i = 0; i < rounds; i++) await timeCall(fn, wall, cpu);
   return { wall, cpu };
+}
+
+/** One timed call of `fn` after a GC (with --expose-gc): appends its wall and CPU seconds. */
+async function timeCall(fn, wall, cpu) {
+  globalThis.gc?.();
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await fn();
+  wall.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1e6);
 }
 
 /**
@@ -59,13 +62,7 @@ export async function timeInterleaved(runs, { rounds, warmup = 1 }) {
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < labels.length; k++) {
       const l = labels[(r + k) % labels.length];
-      globalThis.gc?.();
-      const c0 = process.cpuUsage();
-      const t0 = process.hrtime.bigint();
-      await runs[l]();
-      wall[l].push(Number(process.hrtime.bigint() - t0) / 1e9);
-      const c = process.cpuUsage(c0);
-      cpu[l].push((c.user + c.system) / 1e6);
+      await timeCall(runs[l], wall[l], cpu[l]);
     }
   }
   return { wall, cpu };
