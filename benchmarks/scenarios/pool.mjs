@@ -2,6 +2,9 @@
 // Input: batches of Firehose record `data` (base64 of gzipped CloudWatch Logs payloads of 1–100
 // events, the seeded mixed workload), sized by their decompressed JSON.
 // Every variant runs the same code (pool/task.ts); "inline" runs it on the calling thread.
+// Every pool first runs 30 batches of about 1 MB (see warmBatches). In the scaling and
+// crossover tables each timed batch follows an untimed batch of the same variant (compare's
+// `settle`).
 // Tables:
 //   scaling     batches of 1 MB and 3 MB, one at a time (as a Firehose transform does):
 //               inline vs the pool at 1..N threads (and cut into one task per thread),
