@@ -14,7 +14,7 @@
 //   full       decode + processEnvelope: classify every event and parse it into a LogRecord
 //              (and MetricRecords from EMF and REPORT lines)
 //   paired     floor, floor+json and full in one process, in turns (mixed only): their ratios
-//              from the same rounds, which the target is judged on (see paired() below)
+//              from the same rounds, which the target is judged on
 import { gunzipSync } from 'node:zlib';
 import { createClassifier, createDecoder, processEnvelope, WORKLOAD_FORMATS } from '@logpipe/core';
 import { lineChart } from '../charts.mjs';
@@ -149,6 +149,19 @@ export const variants = {
       }
     };
   },
+  // floor, floor+json and full in one process, in turns (child.mjs `interleave`): their
+  // ratios from the same rounds. Each of the other variants runs in a process of its own, and on a
+  // shared machine one process can run through a slow spell that another misses (the floor
+  // alone took 303–448 ms a round in six processes in a row on Node 22); rounds taken in turns
+  // share their spells.
+  paired: (state) => ({
+    runs: {
+      floor: variants.floor(state),
+      'floor+json': variants['floor+json'](state),
+      full: variants.full(state).runs[''],
+    },
+    interleave: true,
+  }),
   full: ({ payloads, meta }) => {
     const decoder = createDecoder();
     const classifier = createClassifier();
@@ -173,25 +186,6 @@ export const variants = {
     };
   },
 };
-
-/**
- * `floor`, `floor+json` and `full` in one process, in turns (child.mjs `interleave`): their
- * ratios from the same rounds. Each of the variants above runs in a process of its own, and on a
- * shared machine one process can run through a slow spell that another misses (the floor
- * alone took 303–448 ms a round in six processes in a row on Node 22); rounds taken in turns
- * share their spells.
- */
-function paired(state) {
-  return {
-    runs: {
-      floor: variants.floor(state),
-      'floor+json': variants['floor+json'](state),
-      full: variants.full(state).runs[''],
-    },
-    interleave: true,
-  };
-}
-variants.paired = paired;
 
 export function report(results, { quick }) {
   const get = (id) => results[id];
