@@ -150,10 +150,10 @@ export const variants = {
     };
   },
   // floor, floor+json and full in one process, in turns (child.mjs `interleave`): their
-  // ratios from the same rounds. Each of the other variants runs in a process of its own, and on a
-  // shared machine one process can run through a slow spell that another misses (the floor
-  // alone took 303–448 ms a round in six processes in a row on Node 22); rounds taken in turns
-  // share their spells.
+  // ratios from the same rounds. Each of the other variants runs in a process of its own,
+  // and on a shared machine one process can run through a slow spell that another misses
+  // (the floor alone took 303–448 ms a round in six processes in a row on Node 22); rounds
+  // taken in turns share their spells.
   paired: (state) => ({
     runs: {
       floor: variants.floor(state),
