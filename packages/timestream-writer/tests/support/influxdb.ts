@@ -60,7 +60,7 @@ export interface QueryResponse {
   }>;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -111,7 +111,8 @@ async function versionOf(): Promise<string> {
 }
 
 /**
- * Starts influxd on loopback and waits until `/ping` answers 204.
+ * Starts influxd on loopback and waits until `/ping` answers 204. `pickPort` chooses each
+ * port (default: one the system has free right now).
  *
  * @example
  * ```ts
@@ -122,10 +123,32 @@ async function versionOf(): Promise<string> {
  * await influx.stop();
  * ```
  */
-export async function startInfluxDB(): Promise<InfluxTestServer> {
+export async function startInfluxDB(
+  options: { pickPort?: () => Promise<number> } = {},
+): Promise<InfluxTestServer> {
+  const pickPort = options.pickPort ?? freePort;
   const version = await versionOf();
+  // The ports are free when chosen, but another process (any outbound connection takes an
+  // ephemeral port from the same range) can take one before influxd binds it: CI once failed
+  // with "bind: address already in use". Such a start is retried on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(version, pickPort);
+    } catch (err) {
+      if (attempt >= 5 || !(err instanceof PortTakenError)) throw err;
+    }
+  }
+}
+
+/** influxd could not bind a port chosen for it. */
+class PortTakenError extends Error {}
+
+async function startOnce(
+  version: string,
+  pickPort: () => Promise<number>,
+): Promise<InfluxTestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'logpipe-influxd-'));
-  const [httpPort, rpcPort] = [await freePort(), await freePort()];
+  const [httpPort, rpcPort] = [await pickPort(), await pickPort()];
   const config = `reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
 
@@ -171,9 +194,13 @@ bind-address = "127.0.0.1:${rpcPort}"
   for (;;) {
     if (exited !== undefined) {
       await rm(dir, { recursive: true, force: true });
-      throw new Error(`influxd exited with ${exited} before answering /ping: ${stderr}`);
+      const message = `influxd exited with ${exited} before answering /ping: ${stderr}`;
+      throw stderr.includes('address already in use')
+        ? new PortTakenError(message)
+        : new Error(message);
     }
-    const status = await fetch(`${url}/ping`).then(
+    // Bounded: whatever holds the port may accept the connection and never answer.
+    const status = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) }).then(
       (r) => r.status,
       () => 0,
     );

@@ -3,6 +3,7 @@
  * on loopback by these tests), and what that server does that the writer relies on.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,7 +23,12 @@ import {
   type InfluxWriter,
   type InfluxWriterOptions,
 } from '../../src/index.js';
-import { type InfluxTestServer, type StoredPoint, startInfluxDB } from '../support/influxdb.js';
+import {
+  freePort,
+  type InfluxTestServer,
+  type StoredPoint,
+  startInfluxDB,
+} from '../support/influxdb.js';
 
 let influx: InfluxTestServer;
 let dbCount = 0;
@@ -441,4 +447,34 @@ describe('createInfluxWriter (v1) against InfluxDB 1.6', () => {
     expect(fetchLog.bodies).toEqual([['mix v=1 5']]);
     expect(await influx.points(db)).toHaveLength(1);
   });
+});
+
+describe('test support: startInfluxDB', () => {
+  it('starts again on other ports when a port chosen for it is taken before influxd binds it', async () => {
+    // Another process holds the first port handed out, as when one takes it between the
+    // choice and influxd's bind.
+    // It closes every connection it gets (the start's /ping probes reach it, not influxd).
+    const holder = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const address = holder.address();
+    const taken = typeof address === 'object' && address !== null ? address.port : 0;
+    const picked: number[] = [];
+    const second = await startInfluxDB({
+      pickPort: async () => {
+        const port = picked.length === 0 ? taken : await freePort();
+        picked.push(port);
+        return port;
+      },
+    });
+    try {
+      // Two ports a start (HTTP, RPC): the first start failed on the taken one, the second ran.
+      expect(picked).toHaveLength(4);
+      expect(picked[0]).toBe(taken);
+      expect(second.url).toBe(`http://127.0.0.1:${picked[2]}`);
+      expect((await fetch(`${second.url}/ping`)).status).toBe(204);
+    } finally {
+      await second.stop();
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 60_000);
 });
