@@ -60,6 +60,7 @@ export interface QueryResponse {
   }>;
 }
 
+/** A TCP port free on 127.0.0.1 when asked (another process may take it right after). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
