@@ -286,8 +286,15 @@ describe('the libdeflate fast path', () => {
   it('gives what the reused handle gives, or leaves the payload to it (property)', () => {
     const scratch = new Scratch(4096);
     let fast = 0;
+    // Half the inputs are one intact member, the only kind the fast path takes; in
+    // gzipInputArb alone they are about 4 % (one text of up to three, undamaged), too few
+    // to count on.
+    const intactMemberArb = fc
+      .tuple(fc.string({ unit: 'binary', maxLength: 2000 }), fc.integer({ min: 0, max: 9 }))
+      .map(([t, level]) => gzipSync(t, { level }));
+    const inputArb = fc.oneof(gzipInputArb, intactMemberArb);
     fc.assert(
-      fc.property(gzipInputArb, fc.option(fc.integer({ min: 1, max: 8000 })), (bytes, cap) => {
+      fc.property(inputArb, fc.option(fc.integer({ min: 1, max: 8000 })), (bytes, cap) => {
         const max = cap ?? CAP;
         const a = gunzipLibdeflate(bytes, max, scratch);
         if (a === undefined) return;
@@ -297,7 +304,9 @@ describe('the libdeflate fast path', () => {
       }),
       { numRuns: 1000 },
     );
-    // Intact single members are about a sixth of the inputs: the fast path took some.
-    expect(fast).toBeGreaterThan(50);
+    // The fast path answered for 464–493 of the 1,000 in twelve runs (the cap turns some
+    // away): 300 is far below what chance gives, and far above what it gives when the fast
+    // path answers nothing.
+    expect(fast).toBeGreaterThan(300);
   });
 });
