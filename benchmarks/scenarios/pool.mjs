@@ -2,7 +2,7 @@
 // Input: batches of Firehose record `data` (base64 of gzipped CloudWatch Logs payloads of 1–100
 // events, the seeded mixed workload), sized by their decompressed JSON.
 // Every variant runs the same code (pool/task.ts); "inline" runs it on the calling thread.
-// Every pool first runs 30 batches of about 1 MB (see warmBatches). In the scaling and
+// Every pool first runs 30 batches of about 1 MB (see WARM_BATCHES). In the scaling and
 // crossover tables each timed batch follows an untimed batch of the same variant (compare's
 // `settle`).
 // Tables:
@@ -236,16 +236,16 @@ async function cpuControl() {
 }
 
 /**
- * Batches of about 1 MB (another seed than the measured ones) each pool runs before it is
- * measured (set by run(); none with --quick). Every worker thread is an isolate of its own that
+ * Batches of about 1 MB (another seed than the measured ones: `warmBatch`) each pool runs
+ * before it is measured (none with --quick or in the memory child). Every worker thread is an isolate of its own that
  * compiles the hot path itself, from the half (with 2 threads) of the traffic it sees: with 3
  * warm-up batches of 256 KB, V8's optimizing compiler was still compiling parsers in the
  * workers 15 batches later (`--trace-opt`: 6–15 functions a batch for the first ten, taking
  * 10–40 ms of background CPU each), charged to the measured rounds. After 30 more batches it
  * compiles one or two functions a batch, as a long-lived process does.
  */
-let warmBatches = 0;
-/** The warm-up batch (built by run()). */
+const WARM_BATCHES = 30;
+/** The warm-up batch: built by run() unless --quick; undefined means no warm-up batches. */
 let warmBatch;
 /** Threads of this process before any pool started (see threadTimes). */
 let threadsBeforePools = new Set();
@@ -254,7 +254,8 @@ async function warm(pool) {
   // Threads start in the background: wait until every one has run a task.
   const { inputs } = buildBatch(256 * 1024, 99);
   for (let i = 0; i < 3; i++) await pool.renderBatch(inputs);
-  for (let i = 0; i < warmBatches; i++) await pool.renderBatch(warmBatch.inputs);
+  if (warmBatch !== undefined)
+    for (let i = 0; i < WARM_BATCHES; i++) await pool.renderBatch(warmBatch.inputs);
   for (const tid of threadTimes()?.keys() ?? [])
     if (!threadsBeforePools.has(tid)) workerTids.add(tid);
 }
@@ -323,7 +324,6 @@ export async function run({
       );
   };
   threadsBeforePools = new Set(threadTimes()?.keys() ?? []);
-  warmBatches = quick ? 0 : 30;
   warmBatch = quick ? undefined : buildBatch(1 * MB, 98);
   const inline = createWorkerPool({ threads: 1, inlineBelowBytes: Number.POSITIVE_INFINITY });
   const pools = [];
