@@ -14,3 +14,26 @@ export function gunzip(input: Uint8Array, output: Uint8Array): number;
 
 /** The version of libdeflate compiled in, e.g. `"1.23"`. */
 export const libdeflateVersion: string;
+
+/**
+ * Writes the Firehose `messages` output of one CloudWatch Logs subscription payload from its
+ * JSON bytes (UTF-8, which the caller checks): each log event's message unescaped, then a
+ * newline unless it ends with one. Takes only valid JSON that is a DATA_MESSAGE envelope
+ * without escapes in owner, logGroup and logStream, without a known key twice, with integer
+ * timestamps of at most 15 digits and nesting at most 64 deep (see `src/addon.c`);
+ * everything else is left to `JSON.parse`.
+ *
+ * @param output at least as long as `json`.
+ * @param spans receives `[start, end)` of each message in `output`, two per event.
+ * @param info receives the event count, least and greatest timestamp, the offset and length
+ *   in `json` of owner, logGroup and logStream, and the UTF-16 code units of the output
+ *   (what its lines count as JavaScript strings): 10 numbers.
+ * @returns the bytes written, or `-1` (left to `JSON.parse`), `-2` (output or spans too small).
+ * @throws TypeError for arguments of other types; RangeError when `info` holds fewer than 10.
+ */
+export function messages(
+  json: Uint8Array,
+  output: Uint8Array,
+  spans: Int32Array,
+  info: Float64Array,
+): number;

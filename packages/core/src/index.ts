@@ -15,6 +15,7 @@ export type {
   DecoderOptions,
   FirehoseTransformRecord,
   KinesisEventRecord,
+  LinesResult,
 } from './decode/decoder.js';
 export { createDecoder } from './decode/decoder.js';
 export type { CwlEnvelope, CwlLogEvent } from './decode/envelope.js';
@@ -28,6 +29,8 @@ export type {
   RawLogEvent,
 } from './decode/input.js';
 export { decodeInput } from './decode/input.js';
+export type { MessageLines } from './decode/messages.js';
+export { scannedDataset } from './decode/messages.js';
 export type { RecordData } from './decode/record-data.js';
 export { decodeRecordData } from './decode/record-data.js';
 export type { LogpipeEnv } from './env.js';

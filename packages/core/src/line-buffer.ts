@@ -60,6 +60,15 @@ export class LineBuffer {
     this.buf[this.length++] = 10;
   }
 
+  /**
+   * This buffer's memory, with at least `bytes` free after `length`, for a writer of its
+   * own (the native message scanner): it writes at `length` and then advances `length`.
+   */
+  room(bytes: number): Buffer {
+    if (this.buf.length - this.length < bytes) this.grow(bytes);
+    return this.buf;
+  }
+
   /** A view of the bytes written since the last reset (shares this buffer's memory). */
   bytes(): Buffer {
     return this.buf.subarray(0, this.length);

@@ -12,12 +12,15 @@ import {
   type DecoderOptions,
   estimateDecompressedBytes,
   LineBuffer,
+  type LinesResult,
   type LogRecord,
+  type MessageLines,
   type PoolInput,
   type PoolResult,
   partitionOf,
   processEnvelope,
   type RenderedPayload,
+  scannedDataset,
   type WorkerPool,
 } from '@logpipe/core';
 import { minimalRecordBytes, okSize } from './budget.js';
@@ -143,6 +146,8 @@ class Transform {
   private readonly classifier: Classifier;
   private readonly output: OutputMode;
   private readonly parse: boolean;
+  /** `messages` output that needs no record objects: payloads go to the native scanner first. */
+  private readonly scan: boolean;
   private readonly budget: number;
   private readonly maxRecord: number;
   private readonly log: (line: string) => void;
@@ -165,6 +170,7 @@ class Transform {
       options.filter === undefined &&
       typeof options.partitionKeys !== 'function'
     );
+    this.scan = !this.parse;
     this.budget = options.responseBudgetBytes ?? DEFAULT_RESPONSE_BUDGET_BYTES;
     this.maxRecord = options.maxOutputRecordBytes ?? FIREHOSE_MAX_RECORD_BYTES;
     for (const [name, v] of [
@@ -332,19 +338,34 @@ class Transform {
     out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
   }
 
+  /** The built-in partition keys of an event. */
+  private builtinKeys(dataset: string, owner: string, time: number): Record<string, string> {
+    const p = partitionOf(time);
+    return { dataset, account: owner, year: p.year, month: p.month, day: p.day, hour: p.hour };
+  }
+
   private keysOf(r: LogRecord): Record<string, string> {
-    const p = partitionOf(r.time);
-    const keys: Record<string, string> = {
-      dataset: r.dataset,
-      account: r.origin.owner,
-      year: p.year,
-      month: p.month,
-      day: p.day,
-      hour: p.hour,
-    };
+    const keys = this.builtinKeys(r.dataset, r.origin.owner, r.time);
     const user = this.options.partitionKeys;
     if (typeof user === 'function') Object.assign(keys, user(r));
     return keys;
+  }
+
+  /**
+   * The partition keys of scanned message lines (in `this.lines`) when they settle the
+   * record as they are: some events, within the record limit, all of one partition (the
+   * one group the grouping of the record path would find). Null when they do not, and
+   * the record takes that path.
+   */
+  private scannedKeys(lines: MessageLines): Record<string, string> | undefined | null {
+    const bytes = this.lines.bytes();
+    if (lines.events === 0 || bytes.length > this.maxRecord) return null;
+    if (this.options.partitionKeys === false) return undefined;
+    if (Math.floor(lines.leastTime / 3_600_000) !== Math.floor(lines.greatestTime / 3_600_000))
+      return null;
+    const dataset = scannedDataset(lines, bytes, this.classifier);
+    if (dataset === null) return null;
+    return this.builtinKeys(dataset, lines.owner, lines.leastTime);
   }
 
   async run(
@@ -470,9 +491,38 @@ class Transform {
           continue;
         }
       }
-      const decoded = this.decoder.firehoseRecord(rec);
+      let scanned: Record<string, string> | undefined;
+      if (this.scan) this.lines.reset();
+      const decoded: LinesResult = this.scan
+        ? this.decoder.firehoseLines(rec, this.lines, (lines) => {
+            const keys = this.scannedKeys(lines);
+            scanned = keys ?? undefined;
+            return keys !== null;
+          })
+        : this.decoder.firehoseRecord(rec);
       if (!decoded.ok) {
         out[i] = this.decodeFailed(rec, decoded.error, s);
+        continue;
+      }
+      if (decoded.lines !== undefined) {
+        // The scanner wrote the lines: one group, as the path below would render it.
+        const events = decoded.lines.events;
+        s.eventsIn += events;
+        const placed = this.placeOk(
+          rec,
+          i,
+          this.lines.bytes(),
+          scanned,
+          remaining,
+          out,
+          pending,
+          s,
+        );
+        if (placed !== undefined) {
+          remaining = placed.remaining;
+          out[i] = placed.okRecord;
+          s.eventsOut += events;
+        }
         continue;
       }
       const envelope = decoded.value.envelope;

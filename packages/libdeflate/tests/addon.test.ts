@@ -158,3 +158,72 @@ describe('@logpipe/libdeflate gunzip', () => {
     expect(inflate(gz).status).toBe(text.length);
   });
 });
+
+describe('@logpipe/libdeflate messages', () => {
+  const envelope = {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/aws/lambda/é',
+    logStream: 's',
+    subscriptionFilters: ['all'],
+    logEvents: [
+      { id: '1', timestamp: 1_700_000_000_005, message: 'plain' },
+      { id: '2', timestamp: 1_700_000_000_001, message: 'ends with a newline\n' },
+      { id: '3', timestamp: 1_700_000_000_009, message: '{"q":"\\u00e9 ✓"}' },
+    ],
+  };
+  const json = Buffer.from(JSON.stringify(envelope));
+
+  function scan(input: Uint8Array, outBytes = input.length, spanSlots = 16) {
+    const out = Buffer.alloc(outBytes, 0xaa);
+    const spans = new Int32Array(spanSlots);
+    const info = new Float64Array(10);
+    return { status: addon.messages(input, out, spans, info), out, spans, info };
+  }
+
+  it('writes each message and a newline (unless it ends with one), and where things are', () => {
+    const { status, out, spans, info } = scan(json);
+    const lines = 'plain\nends with a newline\n{"q":"\\u00e9 ✓"}\n';
+    expect(status).toBe(Buffer.byteLength(lines));
+    expect(out.subarray(0, status).toString()).toBe(lines);
+    expect(Array.from(spans.subarray(0, 6))).toEqual([
+      0,
+      5,
+      6,
+      26,
+      26,
+      26 + Buffer.byteLength('{"q":"\\u00e9 ✓"}'),
+    ]);
+    expect(info[0]).toBe(3);
+    expect(info[9]).toBe(lines.length);
+    expect([info[1], info[2]]).toEqual([1_700_000_000_001, 1_700_000_000_009]);
+    const at = (i: number) =>
+      json.toString('utf8', info[i], (info[i] as number) + (info[i + 1] as number));
+    expect([at(3), at(5), at(7)]).toEqual(['123456789012', '/aws/lambda/é', 's']);
+  });
+
+  it('returns -1 for what it leaves to JSON.parse, and -2 when output or spans are too small', () => {
+    expect(scan(Buffer.from('{"messageType":"CONTROL_MESSAGE"}')).status).toBe(-1);
+    expect(scan(Buffer.alloc(0)).status).toBe(-1);
+    expect(scan(json.subarray(0, json.length - 1)).status).toBe(-1);
+    expect(scan(json, json.length - 1).status).toBe(-2);
+    expect(scan(json, json.length, 5).status).toBe(-2);
+  });
+
+  it('throws for arguments of the wrong types', () => {
+    const out = Buffer.alloc(json.length);
+    const spans = new Int32Array(8);
+    const info = new Float64Array(10);
+    const cases: unknown[][] = [
+      [],
+      [json, out, spans],
+      ['{}', out, spans, info],
+      [json, out, new Uint32Array(8), info],
+      [json, out, spans, new Float32Array(10)],
+    ];
+    for (const args of cases) {
+      expect(() => (addon.messages as (...a: unknown[]) => number)(...args)).toThrow(TypeError);
+    }
+    expect(() => addon.messages(json, out, spans, new Float64Array(9))).toThrow(RangeError);
+  });
+});

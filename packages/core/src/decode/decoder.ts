@@ -1,8 +1,10 @@
 import { gunzipChoice } from '../env.js';
 import { ConfigError, DecodeError } from '../errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../limits.js';
+import type { LineBuffer } from '../line-buffer.js';
 import { decodeBase64, firstNonSpace, gunzipCapped, isGzip, notGzip, utf8Text } from './bytes.js';
 import { type CwlEnvelope, envelopeProblem } from './envelope.js';
+import { type MessageLines, scanMessageLines } from './messages.js';
 import { Scratch } from './scratch.js';
 
 /**
@@ -34,6 +36,22 @@ export interface DecodedPayload {
 
 /** The outcome of decoding one input record: never a thrown error. */
 export type DecodeResult = { ok: true; value: DecodedPayload } | { ok: false; error: DecodeError };
+
+/**
+ * The outcome of {@link CwlDecoder.firehoseLines}: the payload's message lines, written by
+ * the native scanner and accepted by the caller, or else what `firehoseRecord` gives.
+ */
+export type LinesResult =
+  | {
+      ok: true;
+      lines: MessageLines;
+      /** Size of the JSON text, in bytes. */
+      decompressedBytes: number;
+      /** Size of the payload as it arrived (gzip or JSON bytes), in bytes. */
+      payloadBytes: number;
+      value?: undefined;
+    }
+  | ({ lines?: undefined } & DecodeResult);
 
 /** A Firehose data-transformation input record. */
 export interface FirehoseTransformRecord {
@@ -79,6 +97,25 @@ export interface CwlDecoder {
   json(text: string, source: string, payloadBytes?: number): DecodeResult;
   /** A Firehose transformation record; errors name its `recordId`. */
   firehoseRecord(record: FirehoseTransformRecord): DecodeResult;
+  /**
+   * A payload for the `messages` output, as base64 text (as {@link base64}) or bytes (as
+   * {@link bytes}): when the native scanner takes it (see `messages.ts`), the message
+   * lines are appended to `out` and `accept` decides whether they serve; if it returns
+   * false, or the scanner does not take the payload, `out` is left as it was and the
+   * result is what `base64` or `bytes` gives (the payload is not inflated twice).
+   */
+  lines(
+    input: string | Uint8Array,
+    source: string,
+    out: LineBuffer,
+    accept: (lines: MessageLines) => boolean,
+  ): LinesResult;
+  /** {@link lines} for a Firehose transformation record; errors name its `recordId`. */
+  firehoseLines(
+    record: FirehoseTransformRecord,
+    out: LineBuffer,
+    accept: (lines: MessageLines) => boolean,
+  ): LinesResult;
   /** A Kinesis record from a Lambda Kinesis event; errors name its sequence number. */
   kinesisRecord(record: KinesisEventRecord): DecodeResult;
   /** A direct Lambda subscription event `{awslogs:{data}}`. */
@@ -104,35 +141,66 @@ class Decoder implements CwlDecoder {
   }
 
   bytes(input: Uint8Array, source: string): DecodeResult {
-    if (isGzip(input)) {
-      const raw = gunzipCapped(input, this.maxBytes, source, INFLATE_SCRATCH);
-      if (raw instanceof DecodeError) return failed(raw);
-      return this.jsonBytes(raw, source, input.length);
-    }
-    if (firstNonSpace(input) === 0x7b /* { */) {
-      if (input.length > this.maxBytes)
-        return failed(tooLarge(source, input.length, this.maxBytes));
-      const buf = Buffer.isBuffer(input)
-        ? input
-        : Buffer.from(input.buffer, input.byteOffset, input.length);
-      return this.jsonBytes(buf, source, input.length);
-    }
-    return failed(notGzip(input, source));
+    const raw = this.jsonOf(input, source);
+    return raw instanceof DecodeError ? failed(raw) : this.jsonBytes(raw, source, input.length);
   }
 
   base64(input: string, source: string): DecodeResult {
+    const bytes = this.base64Bytes(input, source);
+    return bytes instanceof DecodeError ? failed(bytes) : this.bytes(bytes, source);
+  }
+
+  lines(
+    input: string | Uint8Array,
+    source: string,
+    out: LineBuffer,
+    accept: (lines: MessageLines) => boolean,
+  ): LinesResult {
+    const bytes = typeof input === 'string' ? this.base64Bytes(input, source) : input;
+    if (bytes instanceof DecodeError) return failed(bytes);
+    const raw = this.jsonOf(bytes, source);
+    if (raw instanceof DecodeError) return failed(raw);
+    const from = out.length;
+    const lines = scanMessageLines(raw, out);
+    if (lines !== undefined && accept(lines)) {
+      return { ok: true, lines, decompressedBytes: raw.length, payloadBytes: bytes.length };
+    }
+    out.length = from;
+    return this.jsonBytes(raw, source, bytes.length);
+  }
+
+  firehoseLines(
+    record: FirehoseTransformRecord,
+    out: LineBuffer,
+    accept: (lines: MessageLines) => boolean,
+  ): LinesResult {
+    if (typeof record !== 'object' || record === null || typeof record.data !== 'string')
+      return this.firehoseRecord(record);
+    return this.lines(record.data, `recordId ${String(record.recordId)}`, out, accept);
+  }
+
+  /** The bytes of base64 text (a view of scratch memory, valid until the next payload). */
+  private base64Bytes(input: string, source: string): Buffer | DecodeError {
     if (typeof input !== 'string') {
-      return failed(
-        new DecodeError(
-          'INVALID_BASE64',
-          source,
-          `data must be a base64 string, got ${typeof input}`,
-        ),
+      return new DecodeError(
+        'INVALID_BASE64',
+        source,
+        `data must be a base64 string, got ${typeof input}`,
       );
     }
-    const bytes = decodeBase64(input, source, BASE64_SCRATCH);
-    if (bytes instanceof DecodeError) return failed(bytes);
-    return this.bytes(bytes, source);
+    return decodeBase64(input, source, BASE64_SCRATCH);
+  }
+
+  /** The JSON bytes of a payload: inflated when gzip, as they are when JSON, within the cap. */
+  private jsonOf(input: Uint8Array, source: string): Buffer | DecodeError {
+    if (isGzip(input)) return gunzipCapped(input, this.maxBytes, source, INFLATE_SCRATCH);
+    if (firstNonSpace(input) === 0x7b /* { */) {
+      if (input.length > this.maxBytes) return tooLarge(source, input.length, this.maxBytes);
+      return Buffer.isBuffer(input)
+        ? input
+        : Buffer.from(input.buffer, input.byteOffset, input.length);
+    }
+    return notGzip(input, source);
   }
 
   json(text: string, source: string, payloadBytes?: number): DecodeResult {

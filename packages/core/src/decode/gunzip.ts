@@ -258,8 +258,15 @@ export function gunzipReused(
 }
 
 /** What core uses of `@logpipe/libdeflate` (see its index.d.ts). */
-interface LibdeflateAddon {
+export interface LibdeflateAddon {
   gunzip(input: Uint8Array, output: Uint8Array): number;
+  /** Absent from builds older than the message scanner (see `messages.ts`). */
+  messages?: (
+    json: Uint8Array,
+    output: Uint8Array,
+    spans: Int32Array,
+    info: Float64Array,
+  ) => number;
   libdeflateVersion: string;
 }
 
@@ -310,7 +317,7 @@ export function gunzipLibdeflateVersion(): string | undefined {
 }
 
 /** The addon of this thread, loaded on first use (see {@link loadLibdeflate}); null when off. */
-function addon(): LibdeflateAddon | null {
+export function addon(): LibdeflateAddon | null {
   if (libdeflate === undefined) libdeflate = loadLibdeflate();
   return libdeflate;
 }

@@ -4,7 +4,8 @@
  * its result or its error. Never throws for one input's sake.
  */
 import type { Classifier } from '../classify.js';
-import type { CwlDecoder, DecodedPayload, DecodeResult } from '../decode/decoder.js';
+import type { CwlDecoder, DecodedPayload, DecodeResult, LinesResult } from '../decode/decoder.js';
+import { type MessageLines, scannedDataset } from '../decode/messages.js';
 import { DecodeError, type DecodeErrorCode } from '../errors.js';
 import { partitionOf } from '../layout.js';
 import { LineBuffer } from '../line-buffer.js';
@@ -158,9 +159,21 @@ export function runTask(msg: TaskMessage, state: TaskState): TaskOutput {
 /** What a task is asked to produce (a {@link TaskMessage} without its inputs). */
 export type TaskSpec = Pick<TaskMessage, 'kind' | 'lines' | 'partition' | 'region' | 'render'>;
 
+/** Message lines from the native scanner, for a task that renders `messages` lines. */
+interface Scan<T> {
+  out: LineBuffer;
+  /** Called before each input: drops what an input that threw left in `out`. */
+  reset: () => void;
+  /** Whether the scanned lines serve as they are (see `CwlDecoder.lines`). */
+  accept: (lines: MessageLines) => boolean;
+  /** The item of a payload whose scanned lines were accepted. */
+  make: (r: Extract<LinesResult, { lines: MessageLines }>) => T;
+}
+
 /**
  * Decodes and processes each input in order, turning each payload into an item with
- * `make`; an input that fails (or whose processing throws) gets its WireError instead.
+ * `make` (or, with `scan`, one whose scanned lines serve with `scan.make`); an input that
+ * fails (or whose processing throws) gets its WireError instead.
  */
 function eachInput<T>(
   inputs: ReadonlyArray<string | Uint8Array>,
@@ -168,15 +181,24 @@ function eachInput<T>(
   state: TaskState,
   options: ProcessOptions,
   make: (p: ProcessedPayload, d: DecodedPayload) => T,
+  scan?: Scan<T>,
 ): Array<T | WireError> {
   const items: Array<T | WireError> = new Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const source = sources[i] as string;
     try {
-      const d = decodeOne(state, inputs[i] as string | Uint8Array, source);
-      items[i] = d.ok
-        ? make(processEnvelope(d.value.envelope, state.classifier, options), d.value)
-        : wireError(d.error, source);
+      const input = inputs[i] as string | Uint8Array;
+      let d: LinesResult;
+      if (scan === undefined) d = decodeOne(state, input, source);
+      else {
+        scan.reset();
+        d = state.decoder.lines(input, source, scan.out, scan.accept);
+      }
+      items[i] = !d.ok
+        ? wireError(d.error, source)
+        : d.lines !== undefined
+          ? (scan as Scan<T>).make(d)
+          : make(processEnvelope(d.value.envelope, state.classifier, options), d.value);
     } catch (err) {
       items[i] = wireError(err, source);
     }
@@ -221,26 +243,61 @@ export function runInputs(
   // it, and the buffer itself is what the task hands back.
   const lines = new LineBuffer(spec.render ? outputEstimate(inputs, spec.lines) : 0);
   let committed = 0;
-  // Messages need only their partition: classify, do not parse.
+  // Messages need only their partition: classify, do not parse. Rendered, they come from
+  // the native scanner where it takes the payload and its events make one part.
   const options = { region: spec.region, parse: spec.lines !== 'messages' };
-  const items = eachInput(inputs, sources, state, options, (p, d): WireLines => {
-    // Bytes a previous input wrote before it threw are dropped here.
-    lines.length = committed;
-    const parts = p.control
-      ? []
-      : renderParts(p.records, spec.lines, spec.partition, spec.render ? lines : undefined);
-    committed = lines.length;
-    return {
-      ok: true,
-      control: p.control,
-      events: p.records.length,
-      fallbacks: p.fallbacks,
-      metrics: p.metrics.length,
-      decompressedBytes: d.decompressedBytes,
-      payloadBytes: d.payloadBytes,
-      parts,
-    };
-  });
+  let scannedPart: WirePart | undefined;
+  const scan: Scan<WireLines> | undefined =
+    spec.lines === 'messages' && spec.render
+      ? {
+          out: lines,
+          reset: () => {
+            lines.length = committed;
+          },
+          accept: (l) => {
+            scannedPart = onePart(l, lines, committed, spec.partition, state.classifier);
+            return scannedPart !== undefined;
+          },
+          make: (r) => {
+            committed = lines.length;
+            return {
+              ok: true,
+              control: false,
+              events: r.lines.events,
+              fallbacks: 0,
+              metrics: 0,
+              decompressedBytes: r.decompressedBytes,
+              payloadBytes: r.payloadBytes,
+              parts: [scannedPart as WirePart],
+            };
+          },
+        }
+      : undefined;
+  const items = eachInput(
+    inputs,
+    sources,
+    state,
+    options,
+    (p, d): WireLines => {
+      // Bytes a previous input wrote before it threw are dropped here.
+      lines.length = committed;
+      const parts = p.control
+        ? []
+        : renderParts(p.records, spec.lines, spec.partition, spec.render ? lines : undefined);
+      committed = lines.length;
+      return {
+        ok: true,
+        control: p.control,
+        events: p.records.length,
+        fallbacks: p.fallbacks,
+        metrics: p.metrics.length,
+        decompressedBytes: d.decompressedBytes,
+        payloadBytes: d.payloadBytes,
+        parts,
+      };
+    },
+    scan,
+  );
   // Bytes an input wrote before it threw (after the last good one) are left out.
   lines.length = committed;
   // The ArrayBuffer goes to the caller. One that crosses to another thread is fitted to the
@@ -351,6 +408,31 @@ function renderParts(
   for (const g of groups.values())
     parts.push(part(records, groups.size === 1 ? null : g.idx, mode, g.partition, out));
   return parts;
+}
+
+/**
+ * The one part of scanned message lines (written to `out` from `from` on), as
+ * {@link renderParts} would make it; undefined when it would make none or several
+ * (no events; with `partition`, events of more than one dataset or hour).
+ */
+function onePart(
+  l: MessageLines,
+  out: LineBuffer,
+  from: number,
+  partition: boolean,
+  classifier: Classifier,
+): WirePart | undefined {
+  if (l.events === 0) return undefined;
+  let p: LinePartition | undefined;
+  if (partition) {
+    if (hourOf(l.leastTime) !== hourOf(l.greatestTime)) return undefined;
+    const dataset = scannedDataset(l, out.bytes().subarray(from), classifier);
+    if (dataset === null) return undefined;
+    const h = partitionOf(l.leastTime);
+    p = { dataset, owner: l.owner, year: h.year, month: h.month, day: h.day, hour: h.hour };
+  }
+  // The bound leastLineBytes gives for the same lines.
+  return { partition: p, events: l.events, least: l.units, start: from, end: out.length };
 }
 
 /** The UTC hour an event time falls into (ms); equal hours give equal partitions. */

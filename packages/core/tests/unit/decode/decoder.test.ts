@@ -10,6 +10,7 @@ import {
   toFirehoseEvent,
   toKinesisEvent,
 } from '../../../src/generator/encode.js';
+import { LineBuffer } from '../../../src/line-buffer.js';
 import { fixture } from '../../fixtures.js';
 
 const dataText = fixture('cwl-data-message.json').trim();
@@ -267,5 +268,59 @@ describe('encode → decode round trips (property)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('firehoseLines (messages output)', () => {
+  const record = (d: Buffer | string, recordId = 'r1') => ({
+    recordId,
+    data: typeof d === 'string' ? d : d.toString('base64'),
+  });
+
+  it('appends the scanned lines when the caller accepts them', () => {
+    const out = new LineBuffer(16);
+    out.write('kept ');
+    const seen: number[] = [];
+    const r = decoder.firehoseLines(record(gzipSync(dataText)), out, (lines) => {
+      seen.push(lines.events);
+      return true;
+    });
+    expect(r.ok && r.lines?.events).toBe(data.logEvents.length);
+    expect(seen).toEqual([data.logEvents.length]);
+    const want = data.logEvents.map((e) =>
+      e.message.endsWith('\n') ? e.message : `${e.message}\n`,
+    );
+    expect(out.bytes().toString()).toBe(`kept ${want.join('')}`);
+  });
+
+  it('gives what firehoseRecord gives, and leaves the buffer as it was, when the caller declines', () => {
+    const out = new LineBuffer(16);
+    out.write('kept');
+    const rec = record(gzipSync(dataText));
+    const r = decoder.firehoseLines(rec, out, () => false);
+    expect(r).toEqual(decoder.firehoseRecord(rec));
+    expect(r.lines).toBeUndefined();
+    expect(out.bytes().toString()).toBe('kept');
+  });
+
+  it('gives firehoseRecord’s answer for what the scanner does not take, errors included', () => {
+    const control = gzipSync(JSON.stringify({ ...data, messageType: 'CONTROL_MESSAGE' }));
+    for (const rec of [
+      record(control),
+      record('!!!!'),
+      record(Buffer.from('not json')),
+      record(gzipSync('{"messageType":"DATA_MESSAGE"}')),
+      null as unknown as { recordId: string; data: string },
+    ]) {
+      const out = new LineBuffer(16);
+      let asked = false;
+      const r = decoder.firehoseLines(rec, out, () => {
+        asked = true;
+        return true;
+      });
+      expect(asked).toBe(false);
+      expect(r).toEqual(decoder.firehoseRecord(rec));
+      expect(out.length).toBe(0);
+    }
   });
 });

@@ -1,0 +1,282 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { envelopeProblem } from '../../../src/decode/envelope.js';
+import { scanMessageLines } from '../../../src/decode/messages.js';
+import { generateWorkload } from '../../../src/generator/workload.js';
+import { LineBuffer } from '../../../src/line-buffer.js';
+import type { LogRecord } from '../../../src/model.js';
+import { leastLineBytes } from '../../../src/pool/lines.js';
+
+/** What the JavaScript path makes of the bytes: the lines and facts, or undefined when it refuses them. */
+function reference(json: Buffer) {
+  let v: unknown;
+  try {
+    v = JSON.parse(json.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (envelopeProblem(v) !== undefined) return undefined;
+  const env = v as {
+    messageType: string;
+    owner: string;
+    logGroup: string;
+    logStream: string;
+    logEvents: Array<{ timestamp: number; message: string }>;
+  };
+  if (env.messageType !== 'DATA_MESSAGE') return undefined;
+  const out = new LineBuffer(16);
+  const messages: string[] = [];
+  for (const e of env.logEvents) {
+    out.line(e.message);
+    // As UTF-8 bytes read back: a lone surrogate is U+FFFD there.
+    messages.push(Buffer.from(e.message).toString());
+  }
+  const times = env.logEvents.map((e) => e.timestamp);
+  return {
+    bytes: Buffer.from(out.bytes()),
+    events: env.logEvents.length,
+    leastTime: times.length === 0 ? 0 : Math.min(...times),
+    greatestTime: times.length === 0 ? 0 : Math.max(...times),
+    owner: env.owner,
+    logGroup: env.logGroup,
+    logStream: env.logStream,
+    units: leastLineBytes(env.logEvents as unknown as LogRecord[], 'messages'),
+    messages,
+  };
+}
+
+/** The scanner's answer in the same shape; with `before` bytes already in the buffer. */
+function scanned(json: Buffer, before = '') {
+  const out = new LineBuffer(16);
+  out.write(before);
+  const at = out.length;
+  const r = scanMessageLines(json, out);
+  if (r === undefined) {
+    expect(out.length).toBe(at);
+    return undefined;
+  }
+  const bytes = Buffer.from(out.bytes().subarray(at));
+  const messages: string[] = [];
+  for (let k = 0; k < r.events; k++) {
+    messages.push(bytes.toString('utf8', r.spans[2 * k], r.spans[2 * k + 1]));
+  }
+  return {
+    bytes,
+    events: r.events,
+    leastTime: r.events === 0 ? 0 : r.leastTime,
+    greatestTime: r.events === 0 ? 0 : r.greatestTime,
+    owner: r.owner,
+    logGroup: r.logGroup,
+    logStream: r.logStream,
+    units: r.units,
+    messages,
+  };
+}
+
+const text = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.string({ maxLength: 30 }),
+  fc.constantFrom('', '\n', 'a\n', '\\', '"', '\ud800', '\udc00x', '\ud83d\ude00', '\u2028\u0000'),
+);
+const plain = fc.string({ unit: fc.constantFrom('a', '/', '-', 'é', '日', '1'), maxLength: 12 });
+const other = fc.jsonValue({ maxDepth: 3 });
+
+/** Envelopes that are valid, and some that are not quite. */
+const envelope = fc.record(
+  {
+    messageType: fc.constantFrom('DATA_MESSAGE', 'DATA_MESSAGE', 'DATA_MESSAGE', 'CONTROL_MESSAGE'),
+    owner: fc.oneof({ arbitrary: plain, weight: 4 }, text),
+    logGroup: fc.oneof({ arbitrary: plain, weight: 4 }, text),
+    logStream: fc.oneof({ arbitrary: plain, weight: 4 }, text),
+    subscriptionFilters: fc.array(text, { maxLength: 3 }),
+    policyLevel: fc.oneof(fc.string(), fc.constant(null)),
+    extra: other,
+    logEvents: fc.array(
+      fc.record(
+        {
+          id: fc.oneof(fc.stringMatching(/^\d{56}$/), text),
+          timestamp: fc.oneof(
+            {
+              arbitrary: fc.integer({ min: 1_500_000_000_000, max: 1_900_000_000_000 }),
+              weight: 6,
+            },
+            fc.integer(),
+            fc.double(),
+          ),
+          message: text,
+          extractedFields: fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 })),
+        },
+        { requiredKeys: ['id', 'timestamp', 'message'] },
+      ),
+      { maxLength: 8 },
+    ),
+  },
+  {
+    requiredKeys: [
+      'messageType',
+      'owner',
+      'logGroup',
+      'logStream',
+      'subscriptionFilters',
+      'logEvents',
+    ],
+  },
+);
+
+/** JSON text of a value with the whitespace JSON allows wherever it may go, or none. */
+function spaced(value: unknown, space: string | number | undefined): string {
+  return JSON.stringify(value, null, space);
+}
+
+function check(json: Buffer, before = ''): 'taken' | 'left' {
+  const want = reference(json);
+  const got = scanned(json, before);
+  if (got !== undefined) {
+    // Taken only when the JavaScript path reads the same lines from it.
+    expect(want).toBeDefined();
+    expect(got.bytes.equals(want?.bytes as Buffer)).toBe(true);
+    expect(got).toEqual(want);
+    return 'taken';
+  }
+  return 'left';
+}
+
+describe('scanMessageLines (the native message scanner)', () => {
+  it('writes the lines the JavaScript path writes, or leaves the payload to it (property)', () => {
+    let taken = 0;
+    let valid = 0;
+    fc.assert(
+      fc.property(
+        envelope,
+        fc.constantFrom(undefined, 2, '\t', ' \r\n'),
+        fc.string({ maxLength: 3 }),
+        (env, space, before) => {
+          const json = Buffer.from(spaced(env, space));
+          if (reference(json) !== undefined) valid++;
+          if (check(json, before) === 'taken') taken++;
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // About half the valid envelopes are taken; the others have escapes in owner, group or
+    // stream, or timestamps that are not integers of at most 15 digits. Six runs: 854-931
+    // valid, 479-516 taken.
+    expect(valid).toBeGreaterThan(600);
+    expect(taken).toBeGreaterThan(300);
+  });
+
+  it('leaves damaged payloads to the JavaScript path unless they still read the same (property)', () => {
+    const cases = fc
+      .tuple(
+        envelope,
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        fc.constantFrom('flip', 'cut', 'insert'),
+      )
+      .map(([env, at, byte, how]) => {
+        const good = Buffer.from(JSON.stringify(env));
+        const i = at % good.length;
+        if (how === 'cut') return good.subarray(0, i);
+        if (how === 'insert')
+          return Buffer.concat([good.subarray(0, i), Buffer.from([byte]), good.subarray(i)]);
+        const bad = Buffer.from(good);
+        bad[i] = byte;
+        return bad;
+      });
+    fc.assert(
+      fc.property(cases, (json) => {
+        check(json);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives the generated workload the JavaScript path’s lines, and takes every payload of it', () => {
+    let payloads = 0;
+    for (const p of generateWorkload({ events: 3000, seed: 8 })) {
+      const json = Buffer.from(JSON.stringify(p.envelope));
+      expect(check(json)).toBe('taken');
+      payloads++;
+    }
+    expect(payloads).toBeGreaterThan(10);
+  });
+
+  const base = {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/aws/lambda/f',
+    logStream: 's',
+    subscriptionFilters: ['all'],
+    logEvents: [
+      { id: '1', timestamp: 1_700_000_000_000, message: 'a' },
+      { id: '2', timestamp: 1_700_000_000_001, message: 'b\n' },
+    ],
+  };
+  const json = (s: string) => Buffer.from(s);
+
+  it('takes an ordinary payload, with unknown members anywhere', () => {
+    const env = {
+      extra: [{ deep: [1, -2.5e-3, true, false, null, 'x\\y'] }],
+      ...base,
+      policyLevel: 'ACCOUNT_LEVEL_POLICY',
+      logEvents: base.logEvents.map((e) => ({ extractedFields: { k: 'v' }, ...e })),
+    };
+    const got = scanned(json(JSON.stringify(env)));
+    expect(got?.bytes.toString()).toBe('a\nb\n');
+    expect(got).toMatchObject({
+      events: 2,
+      leastTime: 1_700_000_000_000,
+      greatestTime: 1_700_000_000_001,
+      owner: '123456789012',
+      logGroup: '/aws/lambda/f',
+      logStream: 's',
+    });
+  });
+
+  it.each([
+    ['a key twice (JSON.parse keeps the last)', `{"owner":"9",${JSON.stringify(base).slice(1)}`],
+    [
+      'a key spelled with an escape',
+      JSON.stringify(base).replace('"logGroup"', '"log\\u0047roup"'),
+    ],
+    ['an escaped log group', JSON.stringify({ ...base, logGroup: 'a"b' })],
+    ['a control message', JSON.stringify({ ...base, messageType: 'CONTROL_MESSAGE' })],
+    [
+      'a timestamp with a fraction',
+      JSON.stringify({ ...base, logEvents: [{ id: '1', timestamp: 1.5, message: 'm' }] }),
+    ],
+    [
+      'a timestamp of 16 digits',
+      JSON.stringify({ ...base, logEvents: [{ id: '1', timestamp: 1e15, message: 'm' }] }),
+    ],
+    ['a byte order mark', `\ufeff${JSON.stringify(base)}`],
+    ['bytes after the object', `${JSON.stringify(base)} x`],
+    ['a missing member', JSON.stringify({ ...base, subscriptionFilters: undefined })],
+    [
+      'nesting deeper than 64',
+      JSON.stringify({ ...base, x: JSON.parse(`${'['.repeat(70)}${']'.repeat(70)}`) }),
+    ],
+  ])('leaves to the JavaScript path %s', (_why, text) => {
+    expect(scanned(json(text))).toBeUndefined();
+  });
+
+  it('leaves bytes that are not UTF-8 to the JavaScript path (which refuses them)', () => {
+    const good = Buffer.from(
+      JSON.stringify({ ...base, logEvents: [{ id: '1', timestamp: 1, message: 'é' }] }),
+    );
+    expect(scanned(good)?.bytes.toString()).toBe('é\n');
+    const bad = Buffer.from(good);
+    bad[bad.indexOf(0xc3)] = 0xff;
+    expect(scanned(bad)).toBeUndefined();
+  });
+
+  it('writes escapes as JSON.parse reads them and lone surrogates as U+FFFD', () => {
+    const text =
+      '{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","subscriptionFilters":[],' +
+      '"logEvents":[{"id":"1","timestamp":0,"message":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u65E5\\ud83d\\ude00\\ud800\\ud800\\ude00\\udc00"}]}';
+    const got = scanned(json(text));
+    expect(got?.bytes.toString()).toBe('"\\/\b\f\n\r\té日😀\ufffd𐈀\ufffd\n');
+    expect(got?.bytes.equals(reference(json(text))?.bytes as Buffer)).toBe(true);
+  });
+});
