@@ -142,9 +142,55 @@ static inline int32_t hex4(cursor p, cursor end) {
   return (a << 12) | (b << 8) | (c << 4) | d;
 }
 
+/*
+ * Eight bytes at a time (portable SWAR): nonzero when any of the eight is a quote, a
+ * backslash or a control character (< 0x20); bytes of 0x80 and above never count.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the message scanner reads eight bytes at a time as a little-endian word"
+#endif
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t any_special(uint64_t x) {
+  uint64_t quote = x ^ (ONES * '"');
+  uint64_t backslash = x ^ (ONES * '\\');
+  return ((x - ONES * 0x20) | (quote - ONES) | (backslash - ONES)) & ~x & HIGHS;
+}
+
+/* Index of the lowest byte flagged in a nonzero any_special() mask (little-endian load). */
+static inline size_t first_flagged(uint64_t mask) {
+#if defined(_MSC_VER)
+  unsigned long i;
+  _BitScanForward64(&i, mask);
+  return (size_t)i >> 3;
+#else
+  return (size_t)__builtin_ctzll(mask) >> 3;
+#endif
+}
+
+/*
+ * Past the plain bytes (no quote, backslash or control character) from p, eight at a time.
+ * The lowest flagged byte is always a special one (a borrow only flags bytes above one).
+ */
+static inline cursor skip_plain(cursor p, cursor end) {
+  uint64_t x, m;
+  while (end - p >= 8) {
+    memcpy(&x, p, 8);
+    m = any_special(x);
+    if (m) return p + first_flagged(m);
+    p += 8;
+  }
+  return p;
+}
+
 /* Past the closing quote of the string whose body starts at p, or NULL; *escaped set on a backslash. */
 static cursor skip_string(cursor p, cursor end, int *escaped) {
   while (p < end) {
+    p = skip_plain(p, end);
+    if (p >= end) break;
     uint8_t c = *p;
     if (c == '"') return p + 1;
     if (c < 0x20) return NULL;
@@ -194,7 +240,27 @@ static inline uint8_t *put_code_point(uint8_t *o, uint32_t cp) {
  */
 static cursor copy_string(cursor p, cursor end, uint8_t **out) {
   uint8_t *o = *out;
+  uint64_t x;
   while (p < end) {
+    /*
+     * Plain bytes eight at a time, up to the first special one. Writing all eight is safe:
+     * o never runs ahead of p, and the output is at least as long as the input.
+     */
+    while (end - p >= 8) {
+      uint64_t m;
+      memcpy(&x, p, 8);
+      memcpy(o, &x, 8);
+      m = any_special(x);
+      if (m) {
+        size_t n = first_flagged(m);
+        o += n;
+        p += n;
+        break;
+      }
+      o += 8;
+      p += 8;
+    }
+    if (p >= end) break;
     uint8_t c = *p;
     if (c == '"') {
       *out = o;
