@@ -37,3 +37,27 @@ export function messages(
   spans: Int32Array,
   info: Float64Array,
 ): number;
+
+/**
+ * {@link messages} for reading the envelope itself: the same scan and output, and also each
+ * event's id span in `json` and its timestamp. Takes only envelopes with no member but
+ * messageType, owner, logGroup, logStream, subscriptionFilters, logEvents and policyLevel,
+ * whose events are exactly `{id, timestamp, message}` in that order with an unescaped id,
+ * and with no lone surrogate escape in a message (UTF-8 cannot hold one); -1 otherwise.
+ *
+ * @param ids receives `[start, end)` of each event's id in `json`, two per event.
+ * @param times receives each event's timestamp.
+ * @param info as for `messages`, and also: [10, 11] the subscriptionFilters array's
+ *   `[start, end)` in `json`; [12, 13] policyLevel's offset and length (-1 when absent);
+ *   [14..20] the members in the order they came, as bits (messageType 1, owner 2, logGroup 4,
+ *   logStream 8, subscriptionFilters 16, logEvents 32, policyLevel 64), then 0: 21 numbers.
+ * @returns as for `messages`; -2 also when `ids` or `times` are too small.
+ */
+export function envelope(
+  json: Uint8Array,
+  output: Uint8Array,
+  spans: Int32Array,
+  info: Float64Array,
+  ids: Int32Array,
+  times: Float64Array,
+): number;

@@ -29,10 +29,10 @@ export type {
   RawLogEvent,
 } from './decode/input.js';
 export { decodeInput } from './decode/input.js';
-export type { MessageLines } from './decode/messages.js';
-export { scannedDataset } from './decode/messages.js';
 export type { RecordData } from './decode/record-data.js';
 export { decodeRecordData } from './decode/record-data.js';
+export type { MessageLines } from './decode/scan.js';
+export { scannedDataset } from './decode/scan.js';
 export type { LogpipeEnv } from './env.js';
 export { readEnv } from './env.js';
 export type { DecodeErrorCode, LogpipeErrorOptions } from './errors.js';

@@ -1,5 +1,6 @@
 /*
- * gunzip(input, output): one gzip member inflated by libdeflate into caller memory.
+ * gunzip(input, output): one gzip member inflated by libdeflate into caller memory; and the
+ * CloudWatch Logs payload scanner (messages, envelope) further down.
  *
  * Node-API (ABI-stable: one build serves every Node version). Each environment
  * (the main thread, every worker thread) gets its own decompressor, made when the
@@ -115,6 +116,12 @@ static napi_value gunzip(napi_env env, napi_callback_info info) {
  * logGroup offset, logGroup length, logStream offset, logStream length, UTF-16 code units of
  * the output] (offsets in `json`; the last is what the lines' JavaScript strings count).
  * Returns the bytes written, or -1 (not taken), -2 (output or spans too small).
+ *
+ * envelope(json, output, spans, info, ids, times) is the same scan for reading the envelope
+ * itself (core's scanEnvelope builds the object JSON.parse would): it also gives each event's
+ * id span and timestamp, the members' order and the spans of subscriptionFilters and
+ * policyLevel, and takes less: no member but the known ones, events exactly {id, timestamp,
+ * message} in that order with an unescaped id, no lone surrogate escape in a message.
  */
 #define SCAN_NOT_TAKEN (-1)
 #define SCAN_NO_SPACE (-2)
@@ -238,7 +245,7 @@ static inline uint8_t *put_code_point(uint8_t *o, uint32_t cp) {
  * Copies the string whose body starts at p to *out, unescaped to UTF-8; past its closing
  * quote, or NULL. Never writes more bytes than the string's JSON text holds.
  */
-static cursor copy_string(cursor p, cursor end, uint8_t **out) {
+static cursor copy_string(cursor p, cursor end, uint8_t **out, int lone_ok) {
   uint8_t *o = *out;
   uint64_t x;
   while (p < end) {
@@ -294,7 +301,11 @@ static cursor copy_string(cursor p, cursor end, uint8_t **out) {
             break;
           }
         }
-        /* A lone surrogate: U+FFFD, as V8 writes one to UTF-8. */
+        /*
+         * A lone surrogate: U+FFFD, as V8 writes one to UTF-8; where the string itself is
+         * wanted (envelope mode, lone_ok 0), UTF-8 cannot hold it: not taken.
+         */
+        if (u >= 0xD800 && u <= 0xDFFF && !lone_ok) return NULL;
         o = put_code_point(o, (u >= 0xD800 && u <= 0xDFFF) ? 0xFFFD : (uint32_t)u);
         break;
       }
@@ -427,13 +438,23 @@ typedef struct {
   size_t events;
   double least;
   double greatest;
+  /*
+   * Envelope mode (`envelope()`), when not NULL: each event's id span in the input (two
+   * int32, same capacity as spans) and timestamp; events must be exactly {id, timestamp,
+   * message} in that order, and the envelope must have no member but the known ones.
+   */
+  int32_t *ids;
+  double *times;
+  const uint8_t *in_start;
 } scan_state;
 
 /* One log event object at p (its '{'); past it, or NULL. Writes its line and span. */
 static cursor scan_event(cursor p, cursor end, scan_state *st, int *no_space) {
-  int seen_id = 0, seen_ts = 0, seen_msg = 0;
+  int seen_id = 0, seen_ts = 0, seen_msg = 0, members = 0;
   uint8_t *line_start = st->out;
   uint8_t *msg_end = st->out;
+  cursor id_start = NULL, id_end = NULL;
+  double time = 0;
   if (p >= end || *p != '{') return NULL;
   p = skip_ws(p + 1, end);
   if (p < end && *p == '}') return NULL; /* no id, timestamp or message */
@@ -442,22 +463,28 @@ static cursor scan_event(cursor p, cursor end, scan_state *st, int *no_space) {
     size_t len;
     p = read_key(p, end, &key, &len);
     if (p == NULL) return NULL;
+    members++;
     if (key_is(key, len, "message")) {
       if (seen_msg++ || p >= end || *p != '"') return NULL;
+      if (st->ids != NULL && members != 3) return NULL;
       /* The message is written where this event's line starts. */
       uint8_t *o = line_start;
-      p = copy_string(p + 1, end, &o);
+      p = copy_string(p + 1, end, &o, st->ids == NULL);
       if (p == NULL) return NULL;
       msg_end = o;
     } else if (key_is(key, len, "id")) {
       int escaped = 0;
       if (seen_id++ || p >= end || *p != '"') return NULL;
+      id_start = p + 1;
       p = skip_string(p + 1, end, &escaped);
       if (p == NULL) return NULL;
+      id_end = p - 1;
+      if (st->ids != NULL && (members != 1 || escaped)) return NULL;
     } else if (key_is(key, len, "timestamp")) {
       int negative = 0, digits = 0;
       double v = 0;
       if (seen_ts++) return NULL;
+      if (st->ids != NULL && members != 2) return NULL;
       if (p < end && *p == '-') {
         negative = 1;
         p++;
@@ -471,9 +498,11 @@ static cursor scan_event(cursor p, cursor end, scan_state *st, int *no_space) {
       }
       if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return NULL;
       if (negative) v = -v;
+      time = v;
       if (st->events == 0 || v < st->least) st->least = v;
       if (st->events == 0 || v > st->greatest) st->greatest = v;
     } else {
+      if (st->ids != NULL) return NULL;
       p = skip_value(p, end, 2);
       if (p == NULL) return NULL;
     }
@@ -482,6 +511,15 @@ static cursor scan_event(cursor p, cursor end, scan_state *st, int *no_space) {
     if (more == 0) break;
   }
   if (!(seen_id && seen_ts && seen_msg)) return NULL;
+  if (st->ids != NULL) {
+    if (2 * (st->events + 1) > st->spans_cap) {
+      *no_space = 1;
+      return NULL;
+    }
+    st->ids[2 * st->events] = (int32_t)(id_start - st->in_start);
+    st->ids[2 * st->events + 1] = (int32_t)(id_end - st->in_start);
+    st->times[st->events] = time;
+  }
   if (2 * (st->events + 1) > st->spans_cap) {
     *no_space = 1;
     return NULL;
@@ -499,7 +537,12 @@ static int32_t scan_envelope(cursor begin, cursor end, scan_state *st, double *i
   enum { MT = 1, OWNER = 2, GROUP = 4, STREAM = 8, FILTERS = 16, EVENTS = 32, POLICY = 64 };
   int seen = 0;
   int no_space = 0;
+  int members = 0;
   cursor p = skip_ws(begin, end);
+  if (st->ids != NULL) {
+    info[12] = -1; /* no policyLevel */
+    for (int i = 14; i < 21; i++) info[i] = 0;
+  }
   if (p >= end || *p != '{') return SCAN_NOT_TAKEN;
   p = skip_ws(p + 1, end);
   if (p < end && *p == '}') return SCAN_NOT_TAKEN;
@@ -519,6 +562,11 @@ static int32_t scan_envelope(cursor begin, cursor end, scan_state *st, double *i
     else bit = 0;
     if (bit & seen) return SCAN_NOT_TAKEN;
     seen |= bit;
+    if (st->ids != NULL) {
+      /* Envelope mode: the members in order (info[14..20]), and none unknown. */
+      if (bit == 0 || members >= 7) return SCAN_NOT_TAKEN;
+      info[14 + members++] = (double)bit;
+    }
     switch (bit) {
       case MT:
         p = plain_string(p, end, &s, &slen);
@@ -535,16 +583,19 @@ static int32_t scan_envelope(cursor begin, cursor end, scan_state *st, double *i
         break;
       }
       case POLICY:
-        if (p >= end || *p != '"') return SCAN_NOT_TAKEN;
-        p = skip_value(p, end, 1);
+        p = plain_string(p, end, &s, &slen);
         if (p == NULL) return SCAN_NOT_TAKEN;
+        info[12] = (double)(s - begin);
+        info[13] = (double)slen;
         break;
       case FILTERS:
       case EVENTS:
         if (p >= end || *p != '[') return SCAN_NOT_TAKEN;
+        if (bit == FILTERS) info[10] = (double)(p - begin);
         p = skip_ws(p + 1, end);
         if (p < end && *p == ']') {
           p++;
+          if (bit == FILTERS) info[11] = (double)(p - begin);
           break;
         }
         for (;;) {
@@ -559,6 +610,7 @@ static int32_t scan_envelope(cursor begin, cursor end, scan_state *st, double *i
           if (more < 0) return SCAN_NOT_TAKEN;
           if (more == 0) break;
         }
+        if (bit == FILTERS) info[11] = (double)(p - begin);
         break;
       default:
         p = skip_value(p, end, 1);
@@ -581,18 +633,23 @@ static int32_t scan_envelope(cursor begin, cursor end, scan_state *st, double *i
   return (int32_t)(st->out - st->out_start);
 }
 
-static napi_value messages(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  void *in = NULL, *out = NULL, *spans = NULL, *meta = NULL;
-  size_t in_len = 0, out_len = 0, spans_len = 0, meta_len = 0;
+/* messages(json, output, spans, info) and, with ids and times, envelope(...). */
+static napi_value run_scan(napi_env env, napi_callback_info info, int envelope_mode) {
+  size_t argc = 6;
+  napi_value argv[6];
+  void *in = NULL, *out = NULL, *spans = NULL, *meta = NULL, *ids = NULL, *times = NULL;
+  size_t in_len = 0, out_len = 0, spans_len = 0, meta_len = 0, ids_len = 0, times_len = 0;
+  size_t want_args = envelope_mode ? 6 : 4;
+  size_t want_info = envelope_mode ? 21 : 10;
   int32_t status;
   napi_value result;
 
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 4) {
+  if (argc < want_args) {
     napi_throw_type_error(env, "ERR_MISSING_ARGS",
-                          "messages(json, output, spans, info) takes four typed arrays");
+                          envelope_mode
+                              ? "envelope(json, output, spans, info, ids, times) takes six typed arrays"
+                              : "messages(json, output, spans, info) takes four typed arrays");
     return NULL;
   }
   if (!bytes_of(env, argv[0], "json must be a Uint8Array", &in, &in_len)) return NULL;
@@ -601,8 +658,14 @@ static napi_value messages(napi_env env, napi_callback_info info) {
     return NULL;
   if (!typed_of(env, argv[3], napi_float64_array, "info must be a Float64Array", &meta, &meta_len))
     return NULL;
-  if (meta_len < 10) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "info must hold 10 numbers");
+  if (envelope_mode &&
+      (!typed_of(env, argv[4], napi_int32_array, "ids must be an Int32Array", &ids, &ids_len) ||
+       !typed_of(env, argv[5], napi_float64_array, "times must be a Float64Array", &times,
+                 &times_len)))
+    return NULL;
+  if (meta_len < want_info) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE",
+                           envelope_mode ? "info must hold 21 numbers" : "info must hold 10 numbers");
     return NULL;
   }
   if (in == NULL || in_len == 0 || in_len > INT32_MAX) {
@@ -610,12 +673,25 @@ static napi_value messages(napi_env env, napi_callback_info info) {
   } else if (out_len < in_len) {
     status = SCAN_NO_SPACE;
   } else {
-    scan_state st = {(uint8_t *)out, (uint8_t *)out, (int32_t *)spans,
-                     spans_len, 0, 0, 0};
+    size_t cap = spans_len;
+    if (envelope_mode) {
+      if (ids_len < cap) cap = ids_len;
+      if (2 * times_len < cap) cap = 2 * times_len;
+    }
+    scan_state st = {(uint8_t *)out, (uint8_t *)out, (int32_t *)spans, cap, 0, 0, 0,
+                     (int32_t *)ids, (double *)times, (const uint8_t *)in};
     status = scan_envelope((cursor)in, (cursor)in + in_len, &st, (double *)meta);
   }
   if (napi_create_int32(env, status, &result) != napi_ok) return NULL;
   return result;
+}
+
+static napi_value messages(napi_env env, napi_callback_info info) {
+  return run_scan(env, info, 0);
+}
+
+static napi_value envelope(napi_env env, napi_callback_info info) {
+  return run_scan(env, info, 1);
 }
 
 NAPI_MODULE_INIT() {
@@ -634,6 +710,8 @@ NAPI_MODULE_INIT() {
       napi_set_named_property(env, exports, "gunzip", fn) != napi_ok ||
       napi_create_function(env, "messages", NAPI_AUTO_LENGTH, messages, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "messages", fn) != napi_ok ||
+      napi_create_function(env, "envelope", NAPI_AUTO_LENGTH, envelope, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "envelope", fn) != napi_ok ||
       napi_create_string_utf8(env, LIBDEFLATE_VERSION_STRING, NAPI_AUTO_LENGTH, &version) !=
           napi_ok ||
       napi_set_named_property(env, exports, "libdeflateVersion", version) != napi_ok) {

@@ -227,3 +227,65 @@ describe('@logpipe/libdeflate messages', () => {
     expect(() => addon.messages(json, out, spans, new Float64Array(9))).toThrow(RangeError);
   });
 });
+
+describe('@logpipe/libdeflate envelope', () => {
+  function read(text: string, slots = 16) {
+    const json = Buffer.from(text);
+    const out = Buffer.alloc(json.length);
+    const spans = new Int32Array(slots);
+    const ids = new Int32Array(slots);
+    const times = new Float64Array(slots / 2);
+    const info = new Float64Array(21);
+    const status = addon.envelope(json, out, spans, info, ids, times);
+    return { status, json, out, spans, ids, times, info };
+  }
+  const env = {
+    owner: '1',
+    logGroup: 'g',
+    logStream: 's',
+    subscriptionFilters: ['f'],
+    messageType: 'DATA_MESSAGE',
+    logEvents: [
+      { id: '11', timestamp: 5, message: 'a\\"b' },
+      { id: '12', timestamp: -7, message: '' },
+    ],
+  };
+
+  it('gives each event’s id span and timestamp, the members’ order and the filters’ span', () => {
+    const { status, json, out, spans, ids, times, info } = read(JSON.stringify(env));
+    expect(status).toBeGreaterThan(0);
+    expect(info[0]).toBe(2);
+    expect(out.toString('utf8', spans[0], spans[1])).toBe('a\\"b');
+    expect(json.toString('latin1', ids[0], ids[1])).toBe('11');
+    expect(json.toString('latin1', ids[2], ids[3])).toBe('12');
+    expect([times[0], times[1]]).toEqual([5, -7]);
+    // Bits: owner 2, logGroup 4, logStream 8, subscriptionFilters 16, messageType 1, logEvents 32.
+    expect(Array.from(info.subarray(14, 21))).toEqual([2, 4, 8, 16, 1, 32, 0]);
+    expect(json.toString('utf8', info[10], info[11])).toBe('["f"]');
+    expect(info[12]).toBe(-1);
+  });
+
+  it('returns -1 for members of its own, other event members or order, and lone surrogates', () => {
+    expect(read(JSON.stringify({ ...env, x: 1 })).status).toBe(-1);
+    expect(
+      read(JSON.stringify({ ...env, logEvents: [{ timestamp: 1, id: '1', message: 'm' }] })).status,
+    ).toBe(-1);
+    expect(
+      read(JSON.stringify({ ...env, logEvents: [{ id: '1', timestamp: 1, message: '\ud800' }] }))
+        .status,
+    ).toBe(-1);
+    expect(read(JSON.stringify(env), 2).status).toBe(-2);
+  });
+
+  it('throws for arguments of the wrong types', () => {
+    const json = Buffer.from(JSON.stringify(env));
+    const out = Buffer.alloc(json.length);
+    const i32 = new Int32Array(8);
+    const f64 = new Float64Array(21);
+    const call = addon.envelope as (...a: unknown[]) => number;
+    expect(() => call(json, out, i32, f64, i32)).toThrow(TypeError);
+    expect(() => call(json, out, i32, f64, new Float64Array(8), f64)).toThrow(TypeError);
+    expect(() => call(json, out, i32, f64, i32, i32)).toThrow(TypeError);
+    expect(() => call(json, out, i32, new Float64Array(20), i32, f64)).toThrow(RangeError);
+  });
+});

@@ -1,10 +1,11 @@
+import { isAscii, isUtf8 } from 'node:buffer';
 import { gunzipChoice } from '../env.js';
 import { ConfigError, DecodeError } from '../errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../limits.js';
 import type { LineBuffer } from '../line-buffer.js';
 import { decodeBase64, firstNonSpace, gunzipCapped, isGzip, notGzip, utf8Text } from './bytes.js';
 import { type CwlEnvelope, envelopeProblem } from './envelope.js';
-import { type MessageLines, scanMessageLines } from './messages.js';
+import { type MessageLines, scanEnvelope, scanMessageLines } from './scan.js';
 import { Scratch } from './scratch.js';
 
 /**
@@ -99,7 +100,7 @@ export interface CwlDecoder {
   firehoseRecord(record: FirehoseTransformRecord): DecodeResult;
   /**
    * A payload for the `messages` output, as base64 text (as {@link base64}) or bytes (as
-   * {@link bytes}): when the native scanner takes it (see `messages.ts`), the message
+   * {@link bytes}): when the native scanner takes it (see `scan.ts`), the message
    * lines are appended to `out` and `accept` decides whether they serve; if it returns
    * false, or the scanner does not take the payload, `out` is left as it was and the
    * result is what `base64` or `bytes` gives (the payload is not inflated twice).
@@ -243,6 +244,14 @@ class Decoder implements CwlDecoder {
   }
 
   private jsonBytes(raw: Buffer, source: string, payloadBytes: number): DecodeResult {
+    // Read by the native scanner where it takes the payload (see scan.ts), else JSON.parse.
+    const ascii = isAscii(raw);
+    if (ascii || isUtf8(raw)) {
+      const envelope = scanEnvelope(raw, ascii);
+      if (envelope !== undefined) {
+        return { ok: true, value: { envelope, decompressedBytes: raw.length, payloadBytes } };
+      }
+    }
     const text = utf8Text(raw, source);
     if (text instanceof DecodeError) return failed(text);
     return parseEnvelope(text, source, raw.length, payloadBytes);

@@ -260,12 +260,20 @@ export function gunzipReused(
 /** What core uses of `@logpipe/libdeflate` (see its index.d.ts). */
 export interface LibdeflateAddon {
   gunzip(input: Uint8Array, output: Uint8Array): number;
-  /** Absent from builds older than the message scanner (see `messages.ts`). */
+  /** Absent from builds older than the message scanner (see `scan.ts`). */
   messages?: (
     json: Uint8Array,
     output: Uint8Array,
     spans: Int32Array,
     info: Float64Array,
+  ) => number;
+  envelope?: (
+    json: Uint8Array,
+    output: Uint8Array,
+    spans: Int32Array,
+    info: Float64Array,
+    ids: Int32Array,
+    times: Float64Array,
   ) => number;
   libdeflateVersion: string;
 }

@@ -5,7 +5,7 @@
  */
 import type { Classifier } from '../classify.js';
 import type { CwlDecoder, DecodedPayload, DecodeResult, LinesResult } from '../decode/decoder.js';
-import { type MessageLines, scannedDataset } from '../decode/messages.js';
+import { type MessageLines, scannedDataset } from '../decode/scan.js';
 import { DecodeError, type DecodeErrorCode } from '../errors.js';
 import { partitionOf } from '../layout.js';
 import { LineBuffer } from '../line-buffer.js';

@@ -1,5 +1,5 @@
 // `messages` output goes through core's native message scanner where the libdeflate addon is
-// built. The same event through the built package with LOGPIPE_GUNZIP=zlib (no addon, hence
+// built, and every output reads envelopes with it. The same event through the built package with LOGPIPE_GUNZIP=zlib (no addon, hence
 // JSON.parse and record objects) must get the same answer. Run after `pnpm turbo run build`.
 import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
@@ -103,7 +103,7 @@ function mixedEvent(): FirehoseTransformationEvent {
   return event;
 }
 
-describe('messages output through the native scanner', () => {
+describe('the handler with the native scanner', () => {
   const event = mixedEvent();
   let pool: WorkerPool;
   // Every batch goes to the worker threads, which scan too.
@@ -117,6 +117,9 @@ describe('messages output through the native scanner', () => {
     ['no partition keys', { output: 'messages', partitionKeys: false }],
     ['a response budget that runs out', { output: 'messages', responseBudgetBytes: 150_000 }],
     ['a small record limit', { output: 'messages', maxOutputRecordBytes: 3_000 }],
+    // Records output reads envelopes with the scanner too (scanEnvelope).
+    ['records output', { output: 'records' }],
+    ['records output and a response budget that runs out', { responseBudgetBytes: 400_000 }],
   ])(
     'answers as the JavaScript path does, on this thread and on a pool, with %s',
     async (_name, options) => {
