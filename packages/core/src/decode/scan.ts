@@ -17,6 +17,7 @@ import type { Classifier } from '../classify.js';
 import type { LineBuffer } from '../line-buffer.js';
 import type { CwlEnvelope, CwlLogEvent } from './envelope.js';
 import { addon } from './gunzip.js';
+import { Scratch } from './scratch.js';
 
 /** What the scanner found in a payload it took. */
 export interface MessageLines {
@@ -46,15 +47,15 @@ let spans = new Int32Array(2048);
 let ids = new Int32Array(2048);
 let times = new Float64Array(1024);
 const info = new Float64Array(21);
-/** Output memory of {@link scanEnvelope} (the unescaped messages), grown as payloads need. */
-let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+/** Output memory of {@link scanEnvelope} (the unescaped messages; read into strings before it returns). */
+const SCAN_SCRATCH = new Scratch(4 * 1024 * 1024);
 
 /** Two int32 per event: every event takes more than 32 bytes of JSON ({"id":"","timestamp":0,"message":""}). */
 function spanSlots(json: Buffer): number {
   return 2 * ((json.length >> 5) + 1);
 }
 
-/** Strings of the scanned payload's bytes: the same owner, group and stream come again and again. */
+/** The string of the payload's bytes at the offset `info[at]` and length `info[length]` the scan gave. */
 function text(json: Buffer, at: number, length: number, ascii: boolean): string {
   const start = info[at] as number;
   const end = start + (info[length] as number);
@@ -147,11 +148,12 @@ const MEMBER: Record<number, string> = {
 
 /**
  * The envelope `JSON.parse` gives for the payload whose JSON is `json`, when the native
- * scanner takes it (the caller has checked that the bytes are UTF-8); otherwise undefined.
+ * scanner takes it; otherwise undefined. The caller has checked that the bytes are UTF-8
+ * and says whether they are ASCII.
  *
  * @example
  * ```ts
- * const envelope = scanEnvelope(json) ?? JSON.parse(json.toString());
+ * const envelope = scanEnvelope(json, isAscii(json)) ?? JSON.parse(json.toString());
  * ```
  */
 export function scanEnvelope(json: Buffer, ascii: boolean): CwlEnvelope | undefined {
@@ -161,7 +163,7 @@ export function scanEnvelope(json: Buffer, ascii: boolean): CwlEnvelope | undefi
   if (spans.length < slots) spans = new Int32Array(slots);
   if (ids.length < slots) ids = new Int32Array(slots);
   if (times.length < slots >> 1) times = new Float64Array(slots >> 1);
-  if (scratch.length < json.length) scratch = Buffer.allocUnsafeSlow(json.length * 2);
+  const scratch = SCAN_SCRATCH.take(json.length) ?? Buffer.allocUnsafe(json.length);
   const written = scan(json, scratch, spans, info, ids, times);
   if (written < 0) return undefined;
   const n = info[0] as number;
