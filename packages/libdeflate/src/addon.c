@@ -585,17 +585,20 @@ static int32_t scan_envelope(cursor begin, cursor end, scan_state *st, double *i
       case POLICY:
         p = plain_string(p, end, &s, &slen);
         if (p == NULL) return SCAN_NOT_TAKEN;
-        info[12] = (double)(s - begin);
-        info[13] = (double)slen;
+        if (st->ids != NULL) {
+          info[12] = (double)(s - begin);
+          info[13] = (double)slen;
+        }
         break;
       case FILTERS:
       case EVENTS:
         if (p >= end || *p != '[') return SCAN_NOT_TAKEN;
-        if (bit == FILTERS) info[10] = (double)(p - begin);
+        /* info[10..13] exist in envelope mode only (messages() takes 10 numbers). */
+        if (bit == FILTERS && st->ids != NULL) info[10] = (double)(p - begin);
         p = skip_ws(p + 1, end);
         if (p < end && *p == ']') {
           p++;
-          if (bit == FILTERS) info[11] = (double)(p - begin);
+          if (bit == FILTERS && st->ids != NULL) info[11] = (double)(p - begin);
           break;
         }
         for (;;) {
@@ -610,7 +613,7 @@ static int32_t scan_envelope(cursor begin, cursor end, scan_state *st, double *i
           if (more < 0) return SCAN_NOT_TAKEN;
           if (more == 0) break;
         }
-        if (bit == FILTERS) info[11] = (double)(p - begin);
+        if (bit == FILTERS && st->ids != NULL) info[11] = (double)(p - begin);
         break;
       default:
         p = skip_value(p, end, 1);

@@ -202,6 +202,24 @@ describe('@logpipe/libdeflate messages', () => {
     expect([at(3), at(5), at(7)]).toEqual(['123456789012', '/aws/lambda/é', 's']);
   });
 
+  it('writes nothing past the arrays it is given (views of larger memory)', () => {
+    // subscriptionFilters and policyLevel, whose spans only envelope() reports.
+    const input = Buffer.from(JSON.stringify({ ...envelope, policyLevel: 'P' }));
+    const outBacking = Buffer.alloc(input.length + 64, 0xaa);
+    const spansBacking = new Int32Array(6 + 8).fill(-7);
+    const infoBacking = new Float64Array(10 + 12).fill(-7);
+    const status = addon.messages(
+      input,
+      outBacking.subarray(0, input.length),
+      spansBacking.subarray(0, 6),
+      infoBacking.subarray(0, 10),
+    );
+    expect(status).toBeGreaterThan(0);
+    expect(outBacking.subarray(input.length).every((b) => b === 0xaa)).toBe(true);
+    expect(Array.from(spansBacking.subarray(6))).toEqual(new Array(8).fill(-7));
+    expect(Array.from(infoBacking.subarray(10))).toEqual(new Array(12).fill(-7));
+  });
+
   it('returns -1 for what it leaves to JSON.parse, and -2 when output or spans are too small', () => {
     expect(scan(Buffer.from('{"messageType":"CONTROL_MESSAGE"}')).status).toBe(-1);
     expect(scan(Buffer.alloc(0)).status).toBe(-1);
@@ -275,6 +293,33 @@ describe('@logpipe/libdeflate envelope', () => {
         .status,
     ).toBe(-1);
     expect(read(JSON.stringify(env), 2).status).toBe(-2);
+  });
+
+  it('writes nothing past the arrays it is given (views of larger memory)', () => {
+    const json = Buffer.from(JSON.stringify({ ...env, policyLevel: 'P' }));
+    const outBacking = Buffer.alloc(json.length + 64, 0xaa);
+    const spans = new Int32Array(4 + 8).fill(-7);
+    const ids = new Int32Array(4 + 8).fill(-7);
+    const times = new Float64Array(2 + 8).fill(-7);
+    const info = new Float64Array(21 + 8).fill(-7);
+    const status = addon.envelope(
+      json,
+      outBacking.subarray(0, json.length),
+      spans.subarray(0, 4),
+      info.subarray(0, 21),
+      ids.subarray(0, 4),
+      times.subarray(0, 2),
+    );
+    expect(status).toBeGreaterThan(0);
+    expect(outBacking.subarray(json.length).every((b) => b === 0xaa)).toBe(true);
+    for (const [a, n] of [
+      [spans, 4],
+      [ids, 4],
+      [times, 2],
+      [info, 21],
+    ] as const) {
+      expect(Array.from(a.subarray(n))).toEqual(new Array(8).fill(-7));
+    }
   });
 
   it('throws for arguments of the wrong types', () => {
