@@ -32,7 +32,7 @@ export { decodeInput } from './decode/input.js';
 export type { RecordData } from './decode/record-data.js';
 export { decodeRecordData } from './decode/record-data.js';
 export type { MessageLines } from './decode/scan.js';
-export { scannedDataset } from './decode/scan.js';
+export { scannedPartition } from './decode/scan.js';
 export type { LogpipeEnv } from './env.js';
 export { readEnv } from './env.js';
 export type { DecodeErrorCode, LogpipeErrorOptions } from './errors.js';

@@ -12,6 +12,7 @@ import {
   type DecoderOptions,
   estimateDecompressedBytes,
   LineBuffer,
+  type LinePartition,
   type LinesResult,
   type LogRecord,
   type MessageLines,
@@ -20,7 +21,7 @@ import {
   partitionOf,
   processEnvelope,
   type RenderedPayload,
-  scannedDataset,
+  scannedPartition,
   type WorkerPool,
 } from '@logpipe/core';
 import { minimalRecordBytes, okSize } from './budget.js';
@@ -136,6 +137,18 @@ function increment(map: Record<string, number>, key: string, by = 1): void {
   map[key] = (map[key] ?? 0) + by;
 }
 
+/** The built-in partition keys of a partition. */
+function builtinKeys(at: LinePartition): Record<string, string> {
+  return {
+    dataset: at.dataset,
+    account: at.owner,
+    year: at.year,
+    month: at.month,
+    day: at.day,
+    hour: at.hour,
+  };
+}
+
 function deliveryStreamName(arn: string): string {
   const i = arn.lastIndexOf('/');
   return i >= 0 ? arn.slice(i + 1) : arn;
@@ -146,8 +159,6 @@ class Transform {
   private readonly classifier: Classifier;
   private readonly output: OutputMode;
   private readonly parse: boolean;
-  /** `messages` output that needs no record objects: payloads go to the native scanner first. */
-  private readonly scan: boolean;
   private readonly budget: number;
   private readonly maxRecord: number;
   private readonly log: (line: string) => void;
@@ -170,7 +181,6 @@ class Transform {
       options.filter === undefined &&
       typeof options.partitionKeys !== 'function'
     );
-    this.scan = !this.parse;
     this.budget = options.responseBudgetBytes ?? DEFAULT_RESPONSE_BUDGET_BYTES;
     this.maxRecord = options.maxOutputRecordBytes ?? FIREHOSE_MAX_RECORD_BYTES;
     for (const [name, v] of [
@@ -338,14 +348,8 @@ class Transform {
     out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: '' };
   }
 
-  /** The built-in partition keys of an event. */
-  private builtinKeys(dataset: string, owner: string, time: number): Record<string, string> {
-    const p = partitionOf(time);
-    return { dataset, account: owner, year: p.year, month: p.month, day: p.day, hour: p.hour };
-  }
-
   private keysOf(r: LogRecord): Record<string, string> {
-    const keys = this.builtinKeys(r.dataset, r.origin.owner, r.time);
+    const keys = builtinKeys({ dataset: r.dataset, owner: r.origin.owner, ...partitionOf(r.time) });
     const user = this.options.partitionKeys;
     if (typeof user === 'function') Object.assign(keys, user(r));
     return keys;
@@ -361,11 +365,8 @@ class Transform {
     const bytes = this.lines.bytes();
     if (lines.events === 0 || bytes.length > this.maxRecord) return null;
     if (this.options.partitionKeys === false) return undefined;
-    if (Math.floor(lines.leastTime / 3_600_000) !== Math.floor(lines.greatestTime / 3_600_000))
-      return null;
-    const dataset = scannedDataset(lines, bytes, this.classifier);
-    if (dataset === null) return null;
-    return this.builtinKeys(dataset, lines.owner, lines.leastTime);
+    const at = scannedPartition(lines, bytes, this.classifier);
+    return at === null ? null : builtinKeys(at);
   }
 
   async run(
@@ -457,17 +458,7 @@ class Transform {
           continue;
         }
         const at = part?.partition;
-        const keys =
-          at === undefined
-            ? undefined
-            : {
-                dataset: at.dataset,
-                account: at.owner,
-                year: at.year,
-                month: at.month,
-                day: at.day,
-                hour: at.hour,
-              };
+        const keys = at === undefined ? undefined : builtinKeys(at);
         if (v.parts.length === 1 && part !== undefined && i < measuredFrom) {
           if (part.data.length <= this.maxRecord) {
             s.eventsIn += v.events;
@@ -491,9 +482,12 @@ class Transform {
           continue;
         }
       }
+      // `messages` output without a filter or a partitionKeys function (no parsing) goes
+      // to the native scanner first.
+      const scan = !this.parse;
       let scanned: Record<string, string> | undefined;
-      if (this.scan) this.lines.reset();
-      const decoded: LinesResult = this.scan
+      if (scan) this.lines.reset();
+      const decoded: LinesResult = scan
         ? this.decoder.firehoseLines(rec, this.lines, (lines) => {
             const keys = this.scannedKeys(lines);
             scanned = keys ?? undefined;

@@ -39,8 +39,9 @@ export interface DecodedPayload {
 export type DecodeResult = { ok: true; value: DecodedPayload } | { ok: false; error: DecodeError };
 
 /**
- * The outcome of {@link CwlDecoder.firehoseLines}: the payload's message lines, written by
- * the native scanner and accepted by the caller, or else what `firehoseRecord` gives.
+ * The outcome of {@link CwlDecoder.lines} and `firehoseLines`: the payload's message lines,
+ * written by the native scanner and accepted by the caller, or else what `base64`, `bytes`
+ * or `firehoseRecord` gives.
  */
 export type LinesResult =
   | {

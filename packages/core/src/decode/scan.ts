@@ -14,7 +14,9 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { Classifier } from '../classify.js';
+import { partitionOf } from '../layout.js';
 import type { LineBuffer } from '../line-buffer.js';
+import type { LinePartition } from '../pool/task.js';
 import type { CwlEnvelope, CwlLogEvent } from './envelope.js';
 import { addon } from './gunzip.js';
 import { Scratch } from './scratch.js';
@@ -101,32 +103,37 @@ export function scanMessageLines(json: Buffer, out: LineBuffer): MessageLines | 
 }
 
 /**
- * The dataset of every event of scanned lines, as classification without parsing gives it
- * (the log group's parser, else each message sniffed), or null when the events are of
- * more than one. `bytes` holds what the scan appended (the spans are offsets in it).
+ * The one partition (dataset, owner, UTC hour) of every event of scanned lines, as
+ * classification without parsing finds it (the log group's parser, else each message
+ * sniffed); null when the lines have no events, or events of more than one dataset or
+ * hour. `bytes` holds what the scan appended (the spans are offsets in it).
  *
  * @example
  * ```ts
  * const from = out.length;
  * const lines = scanMessageLines(json, out);
- * const dataset = lines && scannedDataset(lines, out.bytes().subarray(from), classifier);
+ * const at = lines && scannedPartition(lines, out.bytes().subarray(from), classifier);
  * ```
  */
-export function scannedDataset(
+export function scannedPartition(
   lines: MessageLines,
   bytes: Buffer,
   classifier: Classifier,
-): string | null {
-  const byGroup = classifier.parserFor(lines.logGroup);
-  if (byGroup !== null) return byGroup.dataset;
-  const spans = lines.spans;
-  let dataset: string | null = null;
-  for (let k = 0; k < lines.events; k++) {
-    const d = classifier.sniff(bytes.toString('utf8', spans[2 * k], spans[2 * k + 1])).dataset;
-    if (dataset === null) dataset = d;
-    else if (d !== dataset) return null;
+): LinePartition | null {
+  if (lines.events === 0) return null;
+  if (Math.floor(lines.leastTime / 3_600_000) !== Math.floor(lines.greatestTime / 3_600_000))
+    return null;
+  let dataset = classifier.parserFor(lines.logGroup)?.dataset ?? null;
+  if (dataset === null) {
+    const spans = lines.spans;
+    for (let k = 0; k < lines.events; k++) {
+      const d = classifier.sniff(bytes.toString('utf8', spans[2 * k], spans[2 * k + 1])).dataset;
+      if (dataset === null) dataset = d;
+      else if (d !== dataset) return null;
+    }
   }
-  return dataset;
+  const h = partitionOf(lines.leastTime);
+  return { dataset: dataset as string, owner: lines.owner, ...h };
 }
 
 /** Node's Buffer methods behind `toString(encoding, start, end)`, without its argument checks (twice per event). */

@@ -5,7 +5,7 @@
  */
 import type { Classifier } from '../classify.js';
 import type { CwlDecoder, DecodedPayload, DecodeResult, LinesResult } from '../decode/decoder.js';
-import { type MessageLines, scannedDataset } from '../decode/scan.js';
+import { type MessageLines, scannedPartition } from '../decode/scan.js';
 import { DecodeError, type DecodeErrorCode } from '../errors.js';
 import { partitionOf } from '../layout.js';
 import { LineBuffer } from '../line-buffer.js';
@@ -425,11 +425,9 @@ function onePart(
   if (l.events === 0) return undefined;
   let p: LinePartition | undefined;
   if (partition) {
-    if (hourOf(l.leastTime) !== hourOf(l.greatestTime)) return undefined;
-    const dataset = scannedDataset(l, out.bytes().subarray(from), classifier);
-    if (dataset === null) return undefined;
-    const h = partitionOf(l.leastTime);
-    p = { dataset, owner: l.owner, year: h.year, month: h.month, day: h.day, hour: h.hour };
+    const at = scannedPartition(l, out.bytes().subarray(from), classifier);
+    if (at === null) return undefined;
+    p = at;
   }
   // The bound leastLineBytes gives for the same lines.
   return { partition: p, events: l.events, least: l.units, start: from, end: out.length };
