@@ -100,10 +100,13 @@ export function gunzipCapped(
  */
 export function utf8Text(bytes: Buffer, source: string): string | DecodeError {
   if (isAscii(bytes)) return bytes.toString('latin1');
-  if (!isUtf8(bytes)) {
-    return new DecodeError('INVALID_UTF8', source, 'payload is not valid UTF-8');
-  }
+  if (!isUtf8(bytes)) return notUtf8(source);
   return bytes.toString('utf8');
+}
+
+/** The error for a payload whose bytes are not UTF-8. */
+export function notUtf8(source: string): DecodeError {
+  return new DecodeError('INVALID_UTF8', source, 'payload is not valid UTF-8');
 }
 
 /** Describes bytes that are neither gzip nor JSON. */

@@ -3,7 +3,7 @@ import { gunzipChoice } from '../env.js';
 import { ConfigError, DecodeError } from '../errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../limits.js';
 import type { LineBuffer } from '../line-buffer.js';
-import { decodeBase64, firstNonSpace, gunzipCapped, isGzip, notGzip, utf8Text } from './bytes.js';
+import { decodeBase64, firstNonSpace, gunzipCapped, isGzip, notGzip, notUtf8 } from './bytes.js';
 import { type CwlEnvelope, envelopeProblem } from './envelope.js';
 import { type MessageLines, scanEnvelope, scanMessageLines } from './scan.js';
 import { Scratch } from './scratch.js';
@@ -245,16 +245,15 @@ class Decoder implements CwlDecoder {
   }
 
   private jsonBytes(raw: Buffer, source: string, payloadBytes: number): DecodeResult {
-    // Read by the native scanner where it takes the payload (see scan.ts), else JSON.parse.
     const ascii = isAscii(raw);
-    if (ascii || isUtf8(raw)) {
-      const envelope = scanEnvelope(raw, ascii);
-      if (envelope !== undefined) {
-        return { ok: true, value: { envelope, decompressedBytes: raw.length, payloadBytes } };
-      }
+    if (!ascii && !isUtf8(raw)) return failed(notUtf8(source));
+    // Read by the native scanner where it takes the payload (see scan.ts), else JSON.parse
+    // (ASCII read as Latin-1, as `utf8Text` does).
+    const envelope = scanEnvelope(raw, ascii);
+    if (envelope !== undefined) {
+      return { ok: true, value: { envelope, decompressedBytes: raw.length, payloadBytes } };
     }
-    const text = utf8Text(raw, source);
-    if (text instanceof DecodeError) return failed(text);
+    const text = raw.toString(ascii ? 'latin1' : 'utf8');
     return parseEnvelope(text, source, raw.length, payloadBytes);
   }
 }

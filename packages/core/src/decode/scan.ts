@@ -14,7 +14,7 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { Classifier } from '../classify.js';
-import { partitionOf } from '../layout.js';
+import { hourStart, partitionOf } from '../layout.js';
 import type { LineBuffer } from '../line-buffer.js';
 import type { LinePartition } from '../pool/task.js';
 import type { CwlEnvelope, CwlLogEvent } from './envelope.js';
@@ -121,8 +121,7 @@ export function scannedPartition(
   classifier: Classifier,
 ): LinePartition | null {
   if (lines.events === 0) return null;
-  if (Math.floor(lines.leastTime / 3_600_000) !== Math.floor(lines.greatestTime / 3_600_000))
-    return null;
+  if (hourStart(lines.leastTime) !== hourStart(lines.greatestTime)) return null;
   let dataset = classifier.parserFor(lines.logGroup)?.dataset ?? null;
   if (dataset === null) {
     const spans = lines.spans;
