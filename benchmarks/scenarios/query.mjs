@@ -28,6 +28,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { compileInsights, createDuckDbEngine } from '@logpipe/athena-query';
 import {
@@ -182,13 +183,17 @@ async function buildLake(base, rows, baseMeta) {
   );
   // One file per hour partition, rows in time order (a lake after compaction): copy k of the
   // base is shifted by k × span; each hour takes the rows of the copies that overlap it.
+  // An hour's file is one row group, which DuckDB writes on one thread: the hours go to one
+  // connection per core, each taking the next hour left.
   const lastTime = baseMeta.last + (copies - 1) * span;
-  for (let h = hourStart(baseMeta.first); h <= lastTime; h += HOUR) {
+  const hours = [];
+  for (let h = hourStart(baseMeta.first); h <= lastTime; h += HOUR) hours.push(h);
+  const writeHour = async (conn, h) => {
     const kMin = Math.max(0, Math.floor((h - baseMeta.last) / span));
     const kMax = Math.min(copies - 1, Math.floor((h + HOUR - baseMeta.first) / span));
     const part = join(tmp, partitionPath(DATASET, h));
     mkdirSync(part, { recursive: true });
-    await db.run(`COPY (
+    await conn.run(`COPY (
       SELECT * FROM (
         SELECT b.* REPLACE (
             b.time + to_milliseconds(r.k * ${span}) AS time,
@@ -199,7 +204,14 @@ async function buildLake(base, rows, baseMeta) {
       ORDER BY time
     ) TO '${join(part, 'part-00000000000000000000000000000000.parquet')}' (FORMAT parquet,
         COMPRESSION zstd, ROW_GROUP_SIZE 100000)`);
-  }
+  };
+  let next = 0;
+  const writer = async () => {
+    const conn = await instance.connect();
+    await conn.run("SET TimeZone = 'UTC'");
+    while (next < hours.length) await writeHour(conn, hours[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, availableParallelism()) }, writer));
   const stats = (
     await db.runAndReadAll(
       `SELECT count(*)::BIGINT AS n, epoch_ms(min(time)) AS first, epoch_ms(max(time)) AS last
