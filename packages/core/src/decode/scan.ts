@@ -44,17 +44,49 @@ export interface MessageLines {
   spans: Int32Array;
 }
 
-/** Spans of this thread's scans, grown as payloads need (two int32 per event). */
-let spans = new Int32Array(2048);
-let ids = new Int32Array(2048);
-let times = new Float64Array(1024);
+/**
+ * A typed array a thread reuses scan after scan, grown as payloads need up to `keepAtMost`
+ * elements; a longer one is made for the payload that needs it and dropped after it (a
+ * payload near the decoder's 16 MiB cap would otherwise leave ~4 MB an array held for good).
+ *
+ * @example
+ * ```ts
+ * const spans = new Reused((n) => new Int32Array(n), 1 << 18);
+ * spans.atLeast(1000); // the kept array (2,048 elements)
+ * ```
+ */
+export class Reused<T extends Int32Array | Float64Array> {
+  private kept: T;
+
+  constructor(
+    private readonly make: (n: number) => T,
+    private readonly keepAtMost: number,
+  ) {
+    this.kept = make(Math.min(2048, keepAtMost));
+  }
+
+  /** An array of at least `n` elements (contents undefined), valid until the next call. */
+  atLeast(n: number): T {
+    if (this.kept.length >= n) return this.kept;
+    const made = this.make(n);
+    if (n <= this.keepAtMost) this.kept = made;
+    return made;
+  }
+}
+
+/** Span arrays of payloads up to 4 MiB of JSON are kept (1 MiB an array at most). */
+const KEEP_SLOTS = spanSlots(4 * 1024 * 1024);
+/** Spans of this thread's scans (two int32 per event), and the events' id spans and timestamps. */
+const spanArrays = new Reused((n) => new Int32Array(n), KEEP_SLOTS);
+const idArrays = new Reused((n) => new Int32Array(n), KEEP_SLOTS);
+const timeArrays = new Reused((n) => new Float64Array(n), KEEP_SLOTS >> 1);
 const info = new Float64Array(21);
 /** Output memory of {@link scanEnvelope} (the unescaped messages; read into strings before it returns). */
 const SCAN_SCRATCH = new Scratch(4 * 1024 * 1024);
 
 /** Two int32 per event: every event takes more than 32 bytes of JSON ({"id":"","timestamp":0,"message":""}). */
-function spanSlots(json: Buffer): number {
-  return 2 * ((json.length >> 5) + 1);
+function spanSlots(jsonBytes: number): number {
+  return 2 * ((jsonBytes >> 5) + 1);
 }
 
 /** The string of the payload's bytes at the offset `info[at]` and length `info[length]` the scan gave. */
@@ -82,8 +114,7 @@ export function scanMessageLines(json: Buffer, out: LineBuffer): MessageLines | 
   const ascii = isAscii(json);
   // The JavaScript path refuses bytes that are not UTF-8 (INVALID_UTF8); the scanner copies bytes.
   if (!ascii && !isUtf8(json)) return undefined;
-  const least = spanSlots(json);
-  if (spans.length < least) spans = new Int32Array(least);
+  const spans = spanArrays.atLeast(spanSlots(json.length));
   const from = out.length;
   const buf = out.room(json.length);
   const written = scan(json, buf.subarray(from, from + json.length), spans, info);
@@ -165,10 +196,10 @@ const MEMBER: Record<number, string> = {
 export function scanEnvelope(json: Buffer, ascii: boolean): CwlEnvelope | undefined {
   const scan = addon()?.envelope;
   if (scan === undefined) return undefined;
-  const slots = spanSlots(json);
-  if (spans.length < slots) spans = new Int32Array(slots);
-  if (ids.length < slots) ids = new Int32Array(slots);
-  if (times.length < slots >> 1) times = new Float64Array(slots >> 1);
+  const slots = spanSlots(json.length);
+  const spans = spanArrays.atLeast(slots);
+  const ids = idArrays.atLeast(slots);
+  const times = timeArrays.atLeast(slots >> 1);
   const scratch = SCAN_SCRATCH.take(json.length) ?? Buffer.allocUnsafe(json.length);
   const written = scan(json, scratch, spans, info, ids, times);
   if (written < 0) return undefined;

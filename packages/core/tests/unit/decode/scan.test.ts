@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { envelopeProblem } from '../../../src/decode/envelope.js';
-import { scanEnvelope, scanMessageLines } from '../../../src/decode/scan.js';
+import { Reused, scanEnvelope, scanMessageLines } from '../../../src/decode/scan.js';
 import { generateWorkload } from '../../../src/generator/workload.js';
 import { LineBuffer } from '../../../src/line-buffer.js';
 import type { LogRecord } from '../../../src/model.js';
@@ -355,5 +355,63 @@ describe('scanEnvelope (the native envelope reader)', () => {
     expect(checkEnvelope(Buffer.from(JSON.stringify(fields)))).toBe('left');
     const reordered = { ...base, logEvents: [{ message: 'm', id: '7', timestamp: 3 }] };
     expect(checkEnvelope(Buffer.from(JSON.stringify(reordered)))).toBe('left');
+  });
+});
+
+describe('span arrays of large payloads', () => {
+  it('keeps arrays up to its limit and makes a longer one for the call that needs it, not kept', () => {
+    const r = new Reused((n) => new Int32Array(n), 10_000);
+    const first = r.atLeast(100);
+    expect(first.length).toBeGreaterThanOrEqual(100);
+    expect(r.atLeast(2048)).toBe(first);
+    const grown = r.atLeast(5000);
+    expect(grown).not.toBe(first);
+    expect(grown.length).toBeGreaterThanOrEqual(5000);
+    expect(r.atLeast(10)).toBe(grown);
+    const huge = r.atLeast(20_000);
+    expect(huge.length).toBeGreaterThanOrEqual(20_000);
+    // Not kept: the next call, of any size up to the limit, gets the kept array again.
+    expect(r.atLeast(10)).toBe(grown);
+    expect(r.atLeast(20_000)).not.toBe(huge);
+  });
+
+  it('reads payloads over 4 MiB of JSON (arrays of their own) as the JavaScript path does, and small ones after them', () => {
+    const events = [];
+    for (let k = 0; k < 16_000; k++)
+      events.push({
+        id: `${k}`.padStart(56, '0'),
+        timestamp: 1_767_225_600_000 + k,
+        message: `line ${k} "quoted" é ${'x'.repeat(200)}`,
+      });
+    const big = Buffer.from(
+      JSON.stringify({
+        messageType: 'DATA_MESSAGE',
+        owner: '123456789012',
+        logGroup: 'g',
+        logStream: 's',
+        subscriptionFilters: ['f'],
+        logEvents: events,
+      }),
+    );
+    expect(big.length).toBeGreaterThan(4 * 1024 * 1024);
+    const small = Buffer.from(
+      JSON.stringify({
+        messageType: 'DATA_MESSAGE',
+        owner: '1',
+        logGroup: 'g',
+        logStream: 's',
+        subscriptionFilters: [],
+        logEvents: events.slice(0, 3),
+      }),
+    );
+    for (const json of [small, big, small]) {
+      // check() without its toEqual of the whole answer, which compares 4 MB of bytes slowly.
+      const want = reference(json);
+      const got = scanned(json);
+      expect(got?.bytes.equals(want?.bytes as Buffer)).toBe(true);
+      expect({ ...got, bytes: undefined }).toEqual({ ...want, bytes: undefined });
+      expect(got?.events).toBe(json === big ? 16_000 : 3);
+      expect(checkEnvelope(json)).toBe('taken');
+    }
   });
 });
