@@ -12,7 +12,7 @@ import {
   PutRecordsCommand,
   type PutRecordsCommandOutput,
 } from '@aws-sdk/client-kinesis';
-import { ConfigError } from '@logpipe/core';
+import { ConfigError, describeSdkError, isRetryableSdkError } from '@logpipe/core';
 import { ReingestError } from './errors.js';
 import {
   FIREHOSE_MAX_RECORD_BYTES,
@@ -216,55 +216,6 @@ const RETRYABLE_NAMES = new Set([
   'TimeoutError',
 ]);
 
-/** Node socket errors worth another attempt. */
-const RETRYABLE_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ERR_HTTP2_STREAM_ERROR',
-  'ERR_HTTP2_SESSION_ERROR',
-  'ERR_HTTP2_GOAWAY_SESSION',
-  'ERR_HTTP2_STREAM_CANCEL',
-]);
-
-interface SdkErrorShape {
-  name?: unknown;
-  message?: unknown;
-  code?: unknown;
-  $fault?: unknown;
-  $retryable?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-}
-
-/** Whether a whole-call failure (an error thrown by `client.send`) is worth retrying. */
-function isRetryableCallError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as SdkErrorShape;
-  if (e.$retryable) return true;
-  if (typeof e.name === 'string' && RETRYABLE_NAMES.has(e.name)) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (typeof status === 'number') return status >= 500 || status === 429;
-  if (e.$fault === 'server') return true;
-  return typeof e.code === 'string' && RETRYABLE_NETWORK_CODES.has(e.code);
-}
-
-function describeError(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const e = error as SdkErrorShape;
-    const name = typeof e.name === 'string' ? e.name : 'Error';
-    const code = typeof e.code === 'string' && e.code !== name ? ` ${e.code}` : '';
-    const status = e.$metadata?.httpStatusCode;
-    const http = typeof status === 'number' ? ` (HTTP ${status})` : '';
-    return `${name}${code}${http}: ${typeof e.message === 'string' ? e.message : ''}`;
-  }
-  return `Error: ${String(error)}`;
-}
-
 /** A stable Kinesis partition key for a record id: the id itself when it fits, else its hash. */
 function partitionKeyOf(recordId: string): string {
   if (recordId.length >= 1 && recordId.length <= KINESIS_MAX_PARTITION_KEY_CHARS) return recordId;
@@ -334,8 +285,8 @@ async function sendOnce(run: Run, batch: readonly number[]): Promise<void> {
     }
   } catch (error) {
     run.lastCallError = error;
-    const text = describeError(error);
-    const retryable = isRetryableCallError(error);
+    const text = describeSdkError(error);
+    const retryable = isRetryableSdkError(error, RETRYABLE_NAMES);
     for (const i of batch) {
       run.errors[i] = text;
       if (retryable) run.retry.push(i);

@@ -14,7 +14,7 @@ import {
   type StorageClass,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { ConfigError } from '@logpipe/core';
+import { ConfigError, describeSdkError, isRetryableSdkError } from '@logpipe/core';
 import { StorageError, type StorageErrorCode } from '../errors.js';
 import {
   DEFAULT_MULTIPART_THRESHOLD_BYTES,
@@ -255,59 +255,18 @@ const RETRYABLE_NAMES = new Set([
   'OperationAborted',
 ]);
 
-/** Node socket errors worth another attempt. */
-const RETRYABLE_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'ERR_HTTP2_STREAM_ERROR',
-  'ERR_HTTP2_SESSION_ERROR',
-  'ERR_HTTP2_GOAWAY_SESSION',
-  'ERR_HTTP2_STREAM_CANCEL',
-]);
-
-interface SdkErrorShape {
-  name?: unknown;
-  message?: unknown;
-  code?: unknown;
-  Code?: unknown;
-  $fault?: unknown;
-  $retryable?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-}
-
 /**
  * Whether a failed S3 call is worth retrying: throttling (503 SlowDown, 429), 5xx, request
  * timeouts and network errors are; 4xx such as AccessDenied or NoSuchBucket are not.
  */
 function isRetryable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as SdkErrorShape;
-  if (e.$retryable) return true;
-  if (typeof e.name === 'string' && RETRYABLE_NAMES.has(e.name)) return true;
-  if (typeof e.Code === 'string' && RETRYABLE_NAMES.has(e.Code)) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (typeof status === 'number') return status >= 500 || status === 429;
-  if (e.$fault === 'server') return true;
-  return typeof e.code === 'string' && RETRYABLE_NETWORK_CODES.has(e.code);
+  return isRetryableSdkError(error, RETRYABLE_NAMES);
 }
 
-function describeError(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const e = error as SdkErrorShape;
-    const name = typeof e.name === 'string' ? e.name : 'Error';
-    const code = typeof e.code === 'string' && e.code !== name ? ` ${e.code}` : '';
-    const status = e.$metadata?.httpStatusCode;
-    const http = typeof status === 'number' ? ` (HTTP ${status})` : '';
-    return `${name}${code}${http}: ${typeof e.message === 'string' ? e.message : ''}`;
-  }
-  return `Error: ${String(error)}`;
+/** What a failed GetObject tells of a missing object. */
+interface SdkErrorShape {
+  name?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
 }
 
 /** A call that failed for good, with how many attempts it took. */
@@ -346,15 +305,19 @@ class S3Storage implements LakeStorage {
   #fail(code: StorageErrorCode, what: string, key: string | undefined, failure: unknown) {
     if (failure instanceof CallFailure) {
       const tries = failure.attempts === 1 ? '1 attempt' : `${failure.attempts} attempts`;
-      return new StorageError(code, `${what}: ${describeError(failure.error)} (after ${tries})`, {
-        key,
-        cause: failure.error,
-        attempts: failure.attempts,
-        retryable: failure.retryable,
-      });
+      return new StorageError(
+        code,
+        `${what}: ${describeSdkError(failure.error)} (after ${tries})`,
+        {
+          key,
+          cause: failure.error,
+          attempts: failure.attempts,
+          retryable: failure.retryable,
+        },
+      );
     }
     if (StorageError.isInstance(failure)) return failure;
-    return new StorageError(code, `${what}: ${describeError(failure)}`, {
+    return new StorageError(code, `${what}: ${describeSdkError(failure)}`, {
       key,
       cause: failure,
       retryable: isRetryable(failure),
@@ -486,7 +449,7 @@ class S3Storage implements LakeStorage {
         const cause = abortFailure instanceof CallFailure ? abortFailure.error : abortFailure;
         throw new StorageError(
           'STORAGE_WRITE_FAILED',
-          `${error.message}; aborting upload ${uploadId} also failed: ${describeError(cause)}`,
+          `${error.message}; aborting upload ${uploadId} also failed: ${describeSdkError(cause)}`,
           { key, cause: error, attempts: error.attempts, retryable: error.retryable },
         );
       }
@@ -598,7 +561,7 @@ class S3Storage implements LakeStorage {
         if (pending.length === 0) retryable = false;
       } catch (error) {
         retryable = isRetryable(error);
-        lastProblem = describeError(error);
+        lastProblem = describeSdkError(error);
         lastCause = error;
       }
       if (!retryable || attempt >= maxAttempts) break;
