@@ -151,4 +151,4 @@ export type { LinePartition, PooledPayload } from './pool/task.js';
 export type { ProcessedPayload, ProcessOptions } from './process.js';
 export { processEnvelope } from './process.js';
 export { COMPILED_DATASETS, RecordLineSerializer, recordLineReference } from './record-line.js';
-export { describeSdkError, isRetryableSdkError } from './sdk-errors.js';
+export { describeSdkError, isRetryableSdkError, RETRYABLE_NETWORK_CODES } from './sdk-errors.js';

@@ -3,17 +3,22 @@
  * failed call: whether another attempt may succeed, and one line that names the error.
  */
 
-/** Node socket, stream and HTTP/2 errors worth another attempt. */
-const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
+/**
+ * Node socket, DNS, stream, HTTP/2 and undici error codes (`error.code`) worth another
+ * attempt of a call.
+ */
+export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
   'EPIPE',
   'ETIMEDOUT',
   'EAI_AGAIN',
+  'ENOTFOUND',
   'ENETUNREACH',
   'EHOSTUNREACH',
   'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
   'ERR_HTTP2_STREAM_ERROR',
   'ERR_HTTP2_SESSION_ERROR',
   'ERR_HTTP2_GOAWAY_SESSION',

@@ -15,6 +15,7 @@
  * Anything else (limits, types, names) is "invalid". The reasons are documented on
  * https://docs.aws.amazon.com/timestream/latest/developerguide/API_RejectedRecord.html
  */
+import { RETRYABLE_NETWORK_CODES } from '@logpipe/core';
 
 /** What a rejected record's reason says, reduced to what the writer can act on. */
 export type RejectionKind =
@@ -69,20 +70,6 @@ export interface RequestErrorInfo {
   message: string;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-]);
-
 const THROTTLING_NAMES = new Set([
   'ThrottlingException',
   'Throttling',
@@ -130,7 +117,7 @@ export function classifyRequestError(err: unknown): RequestErrorInfo {
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : 0;
   if (THROTTLING_NAMES.has(name) || status === 429) return { kind: 'retryable', name, message };
   if (e.$fault === 'server' || status >= 500) return { kind: 'retryable', name, message };
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
+  if (typeof e.code === 'string' && RETRYABLE_NETWORK_CODES.has(e.code)) {
     return { kind: 'retryable', name: e.code, message };
   }
   if (TIMEOUT_NAMES.has(name)) return { kind: 'retryable', name, message };
