@@ -114,11 +114,11 @@ export function evaluateTargets(reports, { quick }) {
               ? `in turns in one process: ${list(turns, " Powertools' events/s")}; in separate processes: `
               : '') +
             list(apart, " Powertools' events/s") +
-            (sizes.every((s) => fh[s]['line JSON']?.eventsPerSec && fh[s].floor?.eventsPerSec)
-              ? `; the floor plus the line format's two JSON.stringify calls alone: ${sizes
+            (sizes.every((s) => fh[s]['decode + JSON + line JSON']?.eventsPerSec)
+              ? `; logpipe's decode, JSON.parse of the JSON messages and the line writer's two JSON.stringify calls alone (no classification, no parsers, no output base64, no response): ${sizes
                   .map((s) => {
                     const us = (r) => 1e6 / r.eventsPerSec;
-                    return `${s}: ${fmt(us(fh[s].floor) + us(fh[s]['line JSON']), 1)} µs vs Powertools ${fmt(us(fh[s].powertools), 1)} µs per event`;
+                    return `${s}: ${fmt(us(fh[s]['decode + JSON + line JSON']), 1)} µs vs Powertools ${fmt(us(fh[s].powertools), 1)} µs per event`;
                   })
                   .join(', ')}`
               : ''),
