@@ -11,7 +11,8 @@
 //               ratio vs inline, CPU time of the whole process, and (on Linux) that CPU
 //               time split by thread: the calling thread, the pool's worker threads, and
 //               the others (V8's garbage-collector and compiler threads, libuv's pool)
-//   sustained   the same, 20 batches back to back per measurement (threads stay warm)
+//   sustained   the same, batches back to back, about 20 MB of JSON per measurement (threads
+//               stay warm)
 //   return      what comes back from the workers: NDJSON bytes (renderBatch) vs record objects
 //               (processBatch, structured clone) vs record objects then lines rendered on the
 //               calling thread (what a caller needing NDJSON would do with records)
@@ -392,10 +393,11 @@ export async function run({
   }
   sections.push(scaling.join('\n'));
 
-  // Sustained: batches back to back (a sidecar under load; threads stay warm).
-  const burst = quick ? 3 : 20;
+  // Sustained: batches back to back (a sidecar under load; threads stay warm), about 20 MB of
+  // JSON a measurement (20 batches of 1 MB, 6 of 3 MB: 20 of 3 MB took a minute of the run).
+  const burstOf = (batch) => (quick ? 3 : Math.max(5, Math.round((20 * MB) / batch.jsonBytes)));
   const sustained = [
-    `### Sustained: ${burst} batches back to back per measurement (renderBatch)`,
+    `### Sustained: batches back to back, ${quick ? '3 batches' : 'about 20 MB of JSON'} per measurement (renderBatch)`,
     '',
     row([
       'batch',
@@ -410,7 +412,8 @@ export async function run({
   ];
   for (const size of sizes) {
     const batch = buildBatch(size);
-    const label = `${fmt(batch.jsonBytes / MB, 2)} MB`;
+    const burst = burstOf(batch);
+    const label = `${fmt(batch.jsonBytes / MB, 2)} MB × ${burst}`;
     const many = (pool) => async () => {
       for (let i = 0; i < burst; i++) await pool.renderBatch(batch.inputs);
     };
