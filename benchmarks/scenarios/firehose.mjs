@@ -32,9 +32,10 @@
 //               of every message that is a JSON object (the parsers must read those), and, for
 //               records classified and parsed beforehand (untimed), JSON.stringify of each
 //               one's message and of its fields, the two calls of logpipe's line writer; no
-//               classification, no parsers, no base64 of the output, no response. (A writer could copy a message's escaped form from the
-//               payload where it escapes as JSON.stringify does, about 1 µs of the message's
-//               call an event; the fields' call stays.)
+//               classification, no parsers, no base64 of the output, no response. (A writer
+//               could copy a message's escaped form from the payload where it escapes as
+//               JSON.stringify does: about 1 µs of the message's call an event; the fields'
+//               call stays.)
 //   powertools  @aws-lambda-powertools/parser CloudWatchEnvelope.parse({ awslogs: { data } },
 //               z.string()) per record: z.base64() check of the data, base64 → gunzip →
 //               JSON.parse → zod validation of the envelope and every log event, then each

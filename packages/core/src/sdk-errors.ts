@@ -1,6 +1,7 @@
 /**
- * What logpipe's AWS SDK callers (Firehose/Kinesis re-ingest, the S3 storage) ask of a
- * failed call: whether another attempt may succeed, and one line that names the error.
+ * What logpipe's AWS SDK callers ask of a failed call: whether another attempt may succeed
+ * (Firehose/Kinesis re-ingest, the S3 storage; the Timestream writer reads the network
+ * codes), and one line that names the error.
  */
 
 /**

@@ -19,7 +19,7 @@ import type { LineBuffer } from '../line-buffer.js';
 import type { LinePartition } from '../pool/task.js';
 import type { CwlEnvelope, CwlLogEvent } from './envelope.js';
 import { addon } from './gunzip.js';
-import { Scratch } from './scratch.js';
+import { Reused, Scratch } from './scratch.js';
 
 /** What the scanner found in a payload it took. */
 export interface MessageLines {
@@ -42,36 +42,6 @@ export interface MessageLines {
    * Valid until the next scan on this thread.
    */
   spans: Int32Array;
-}
-
-/**
- * A typed array a thread reuses scan after scan, grown as payloads need up to `keepAtMost`
- * elements; a longer one is made for the payload that needs it and dropped after it (a
- * payload near the decoder's 16 MiB cap would otherwise leave ~4 MB an array held for good).
- *
- * @example
- * ```ts
- * const spans = new Reused((n) => new Int32Array(n), 1 << 18);
- * spans.atLeast(1000); // the kept array (2,048 elements)
- * ```
- */
-export class Reused<T extends Int32Array | Float64Array> {
-  private kept: T;
-
-  constructor(
-    private readonly make: (n: number) => T,
-    private readonly keepAtMost: number,
-  ) {
-    this.kept = make(Math.min(2048, keepAtMost));
-  }
-
-  /** An array of at least `n` elements (contents undefined), valid until the next call. */
-  atLeast(n: number): T {
-    if (this.kept.length >= n) return this.kept;
-    const made = this.make(n);
-    if (n <= this.keepAtMost) this.kept = made;
-    return made;
-  }
 }
 
 /** Span arrays of payloads up to 4 MiB of JSON are kept (1 MiB an array at most). */

@@ -38,3 +38,34 @@ export class Scratch {
     return buf.subarray(0, n);
   }
 }
+
+/**
+ * A typed array reused the same way (the payload scanner's spans, ids and times), grown as
+ * payloads need up to `keepAtMost` elements; a longer one is made for the payload that needs
+ * it and dropped after it (a payload near the decoder's 16 MiB cap would otherwise leave
+ * ~4 MB an array held for good).
+ *
+ * @example
+ * ```ts
+ * const spans = new Reused((n) => new Int32Array(n), 1 << 18);
+ * spans.atLeast(1000); // the kept array (2,048 elements)
+ * ```
+ */
+export class Reused<T extends Int32Array | Float64Array> {
+  private kept: T;
+
+  constructor(
+    private readonly make: (n: number) => T,
+    private readonly keepAtMost: number,
+  ) {
+    this.kept = make(Math.min(2048, keepAtMost));
+  }
+
+  /** An array of at least `n` elements (contents undefined), valid until the next call. */
+  atLeast(n: number): T {
+    if (this.kept.length >= n) return this.kept;
+    const made = this.make(n);
+    if (n <= this.keepAtMost) this.kept = made;
+    return made;
+  }
+}
