@@ -183,3 +183,20 @@ export function cachedBuffers(key, build) {
   renameSync(`${json}${tmp}`, json);
   return { buffers, meta };
 }
+
+/**
+ * The one parse a parser of these formats cannot skip: `JSON.parse` of a message that is a
+ * JSON object (after leading white space). 1 when it parsed to an object, 0 when it is not
+ * JSON, -1 when it starts with `{` and does not parse (a number to sum into a sink, so that
+ * the work is not optimized away).
+ */
+export function parseJsonMessage(m) {
+  let i = 0;
+  while (i < m.length && m.charCodeAt(i) <= 0x20) i++;
+  if (m.charCodeAt(i) !== 0x7b) return 0;
+  try {
+    return typeof JSON.parse(m) === 'object' ? 1 : 0;
+  } catch {
+    return -1;
+  }
+}

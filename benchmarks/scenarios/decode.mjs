@@ -19,7 +19,7 @@ import { gunzipSync } from 'node:zlib';
 import { createClassifier, createDecoder, processEnvelope, WORKLOAD_FORMATS } from '@logpipe/core';
 import { lineChart } from '../charts.mjs';
 import { payloadSet } from '../inputs.mjs';
-import { fmt, fmtSig, pairedRatio } from '../lib.mjs';
+import { fmt, fmtSig, pairedRatio, parseJsonMessage } from '../lib.mjs';
 import { measureTable, rowOf } from '../report.mjs';
 
 export const name = 'decode';
@@ -125,17 +125,7 @@ export const variants = {
     return () => {
       for (const b of payloads) {
         const events = JSON.parse(gunzipSync(b).toString('utf8')).logEvents;
-        for (const e of events) {
-          const m = e.message;
-          let i = 0;
-          while (i < m.length && m.charCodeAt(i) <= 0x20) i++;
-          if (m.charCodeAt(i) !== 0x7b) continue;
-          try {
-            sink.n += typeof JSON.parse(m) === 'object' ? 1 : 0;
-          } catch {
-            sink.n--;
-          }
-        }
+        for (const e of events) sink.n += parseJsonMessage(e.message);
       }
     };
   },

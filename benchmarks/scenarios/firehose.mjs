@@ -29,9 +29,10 @@
 //   decode + JSON + line JSON
 //               a lower bound of the normalized mode, not a handler: timed is logpipe's decode
 //               of every record (decoder.firehoseRecord: base64, gunzip, envelope), JSON.parse
-//               of every message that is a JSON object (the parsers must read those), and, for
-//               records classified and parsed beforehand (untimed), JSON.stringify of each
-//               one's message and of its fields, the two calls of logpipe's line writer; no
+//               of every message that is a JSON object (lib.mjs parseJsonMessage, as decode's
+//               floor+json: the parsers must read those), and, for records classified and
+//               parsed beforehand (untimed), JSON.stringify of each one's message and of its
+//               fields, the two calls of logpipe's line writer; no
 //               classification, no parsers, no base64 of the output, no response. (A writer
 //               could copy a message's escaped form from the payload where it escapes as
 //               JSON.stringify does: about 1 µs of the message's call an event; the fields'
@@ -61,7 +62,7 @@ import { createTransformHandler } from '@logpipe/firehose-transform';
 import { z } from 'zod';
 import { barChart } from '../charts.mjs';
 import { firehoseBatches } from '../inputs.mjs';
-import { fmt, fmtSig, pairedRatio } from '../lib.mjs';
+import { fmt, fmtSig, pairedRatio, parseJsonMessage } from '../lib.mjs';
 import { measureTable, rowOf } from '../report.mjs';
 
 export const name = 'firehose';
@@ -276,14 +277,7 @@ export const variants = {
         ev.records.forEach((r, j) => {
           const d = decoder.firehoseRecord(r);
           if (!d.ok) throw d.error;
-          for (const e of d.value.envelope.logEvents)
-            if (e.message.charCodeAt(0) === 123 /* { */) {
-              try {
-                sink.n += Object.keys(JSON.parse(e.message)).length;
-              } catch {
-                sink.n++;
-              }
-            }
+          for (const e of d.value.envelope.logEvents) sink.n += parseJsonMessage(e.message);
           for (const rec of parsed[i][j])
             sink.n += JSON.stringify(rec.message).length + JSON.stringify(rec.fields).length;
         });
