@@ -2,7 +2,7 @@
 // Input: batches of Firehose record `data` (base64 of gzipped CloudWatch Logs payloads of 1–100
 // events, the seeded mixed workload), sized by their decompressed JSON.
 // Every variant runs the same code (pool/task.ts); "inline" runs it on the calling thread.
-// Every pool first runs 30 batches of about 1 MB (see WARM_BATCHES). In the scaling and
+// Every pool first runs 30 distinct batches of about 1 MB (see WARM_BATCHES). In the scaling and
 // crossover tables each timed batch follows an untimed batch of the same variant (compare's
 // `settle`).
 // Tables:
@@ -237,17 +237,24 @@ async function cpuControl() {
 }
 
 /**
- * Batches of about 1 MB (another seed than the measured ones: `warmBatch`) each pool runs
- * before it is measured (none with --quick or in the memory child). Every worker thread is an isolate of its own that
- * compiles the hot path itself, from the half (with 2 threads) of the traffic it sees: with 3
- * warm-up batches of 256 KB, V8's optimizing compiler was still compiling parsers in the
- * workers 15 batches later (`--trace-opt`: 6–15 functions a batch for the first ten, taking
- * 10–40 ms of background CPU each), charged to the measured rounds. After 30 more batches it
- * compiles one or two functions a batch, as a long-lived process does.
+ * Batches of about 1 MB each pool runs before it is measured (none with --quick or in the
+ * memory child), each of its own seed (100, 101, …; the measured batches have others). Every
+ * worker thread is an isolate of its own that compiles the hot path itself, from the half
+ * (with 2 threads) of the traffic it sees: with 3 warm-up batches of 256 KB, V8's optimizing
+ * compiler was still compiling parsers in the workers 15 batches later (`--trace-opt`: 6–15
+ * functions a batch for the first ten, taking 10–40 ms of background CPU each), charged to
+ * the measured rounds. Thirty runs of one batch left paths that batch never takes: the
+ * measured batch then hit them (`--trace-deopt`: "Insufficient type feedback" in the line
+ * writer, parseRuntimeLine, applyPairs, processEnvelope) and the optimizing compiler ran
+ * again, ×2 isolates. Pool of 2, 1 MB batches one at a time, 80 measured batches after the
+ * warm-up (one run each): compilation on V8's threads 777 ms after 30 runs of one batch,
+ * 488 ms after 30 distinct batches (370 ms after 90: not worth the time). What is left is
+ * lukewarm code reaching the optimizing tier late (per task or per payload: unpackInputs,
+ * estimateDecompressedBytes, piscina's postTask), as in a long-lived process.
  */
 const WARM_BATCHES = 30;
-/** The warm-up batch: built by run() unless --quick; undefined means no warm-up batches. */
-let warmBatch;
+/** The warm-up batches: built by run() unless --quick; none means no warm-up batches. */
+let warmBatches = [];
 /** Threads of this process before any pool started (see threadTimes). */
 let threadsBeforePools = new Set();
 
@@ -255,8 +262,7 @@ async function warm(pool) {
   // Threads start in the background: wait until every one has run a task.
   const { inputs } = buildBatch(256 * 1024, 99);
   for (let i = 0; i < 3; i++) await pool.renderBatch(inputs);
-  if (warmBatch !== undefined)
-    for (let i = 0; i < WARM_BATCHES; i++) await pool.renderBatch(warmBatch.inputs);
+  for (const b of warmBatches) await pool.renderBatch(b.inputs);
   for (const tid of threadTimes()?.keys() ?? [])
     if (!threadsBeforePools.has(tid)) workerTids.add(tid);
 }
@@ -325,7 +331,9 @@ export async function run({
       );
   };
   threadsBeforePools = new Set(threadTimes()?.keys() ?? []);
-  warmBatch = quick ? undefined : buildBatch(1 * MB, 98);
+  warmBatches = quick
+    ? []
+    : Array.from({ length: WARM_BATCHES }, (_, i) => buildBatch(1 * MB, 100 + i));
   const inline = createWorkerPool({ threads: 1, inlineBelowBytes: Number.POSITIVE_INFINITY });
   const pools = [];
   for (let t = 1; t <= threads; t++)
