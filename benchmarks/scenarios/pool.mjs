@@ -8,8 +8,10 @@
 // Tables:
 //   scaling     batches of 1 MB and 3 MB, one at a time (as a Firehose transform does):
 //               inline vs the pool at 1..N threads (and cut into one task per thread),
-//               ratio vs inline, CPU time of the whole process, and (on Linux) that CPU
-//               time split by thread: the calling thread, the pool's worker threads, and
+//               ratio vs inline (of the medians, and in turns: the median of each round's
+//               ratio, as the Firehose targets are judged), CPU time of the whole process,
+//               and (on Linux) that CPU time split by thread: the calling thread, the pool's
+//               worker threads, and
 //               the others (V8's garbage-collector and compiler threads, libuv's pool)
 //   sustained   the same, batches back to back, about 20 MB of JSON per measurement (threads
 //               stay warm)
@@ -203,10 +205,19 @@ async function compare(variants, rounds, gate, settle = false) {
     }
   }
   const median = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  // Each variant against `inline` round by round (both ran in the same round, so a slow spell
+  // of the machine falls on both): the median of the rounds' ratios, before any sorting.
+  const inTurns = Object.fromEntries(
+    names.map((n) => [
+      n,
+      times.inline === undefined ? undefined : median(times.inline.map((t, i) => t / times[n][i])),
+    ]),
+  );
   const out = {};
   for (const n of names) {
     const a = times[n].sort((x, y) => x - y);
     out[n] = {
+      inTurns: inTurns[n],
       seconds: median(a),
       p10: a[Math.floor(a.length * 0.1)],
       p90: a[Math.min(a.length - 1, Math.floor(a.length * 0.9))],
@@ -357,8 +368,9 @@ export async function run({
       'events/s',
       'MB/s of JSON',
       'vs inline',
+      'vs inline, in turns',
     ]),
-    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
   ];
   for (const size of sizes) {
     const batch = buildBatch(size);
@@ -395,6 +407,7 @@ export async function run({
           fmt(r.eventsPerSec, 0),
           fmt(r.mbPerSec),
           `${fmt(m.inline.seconds / v.seconds, 2)}×`,
+          `${fmt(v.inTurns, 2)}×`,
         ]),
       );
     }
