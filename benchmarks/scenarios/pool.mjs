@@ -11,8 +11,8 @@
 //               ratio vs inline (of the medians, and in turns: the median of each round's
 //               ratio, as the Firehose targets are judged), CPU time of the whole process,
 //               and (on Linux) that CPU time split by thread: the calling thread, the pool's
-//               worker threads, and
-//               the others (V8's garbage-collector and compiler threads, libuv's pool)
+//               worker threads, and the others (V8's garbage-collector and compiler threads,
+//               libuv's pool)
 //   sustained   the same, batches back to back, about 20 MB of JSON per measurement (threads
 //               stay warm)
 //   return      what comes back from the workers: NDJSON bytes (renderBatch) vs record objects
