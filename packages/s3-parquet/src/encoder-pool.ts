@@ -7,8 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
-import { type ColumnDef, intOption } from '@logpipe/core';
-import type { Piscina } from 'piscina';
+import { type ColumnDef, intOption, WorkerThreads } from '@logpipe/core';
 import type { ColumnBatch } from './columns.js';
 import { checkEncodeOptions, type EncodeParquetOptions, type encodeParquet } from './encode.js';
 import { EncoderPoolError } from './errors.js';
@@ -100,9 +99,7 @@ function workerFile(): string {
 class EncoderPool implements ParquetEncoderPool {
   readonly threads: number;
   private readonly maxQueue: number;
-  private readonly ready: Promise<Piscina>;
-  private readonly active = new Set<Promise<unknown>>();
-  private closing: Promise<void> | undefined;
+  private readonly workers: WorkerThreads;
   private readonly counts: ParquetEncoderPoolStats;
 
   constructor(options: ParquetEncoderPoolOptions) {
@@ -123,21 +120,12 @@ class EncoderPool implements ParquetEncoderPool {
       failed: 0,
     };
     const workerData: EncoderWorkerSetup = { encodeOptions };
-    const resourceLimits = options.resourceLimits;
-    // piscina is loaded here, not at import time; the threads start now.
-    this.ready = import('piscina').then(({ Piscina }) => {
-      const pool = new Piscina({
-        filename: workerFile(),
-        minThreads: this.threads,
-        maxThreads: this.threads,
-        workerData,
-        ...(resourceLimits === undefined ? {} : { resourceLimits }),
-      });
-      // A worker that dies with no batch on it is replaced; a batch it held fails on its own.
-      pool.on('error', () => {});
-      return pool;
+    this.workers = new WorkerThreads({
+      filename: workerFile(),
+      threads: this.threads,
+      workerData,
+      resourceLimits: options.resourceLimits,
     });
-    this.ready.catch(() => {});
     this.encode = this.encode.bind(this);
   }
 
@@ -145,7 +133,7 @@ class EncoderPool implements ParquetEncoderPool {
     const dataset = batch.dataset.name;
     const rows = batch.rows;
     const what = `${rows} rows of dataset ${dataset}`;
-    if (this.closing !== undefined) {
+    if (this.workers.closed) {
       return Promise.reject(
         new EncoderPoolError(
           'POOL_CLOSED',
@@ -171,7 +159,7 @@ class EncoderPool implements ParquetEncoderPool {
       rows,
     };
     this.counts.pending++;
-    const work = this.ready
+    const work = this.workers.ready
       .then((pool) => pool.run(task) as Promise<Uint8Array>)
       .then(
         (bytes) => {
@@ -191,10 +179,7 @@ class EncoderPool implements ParquetEncoderPool {
           );
         },
       );
-    this.active.add(work);
-    const done = () => this.active.delete(work);
-    work.then(done, done);
-    return work;
+    return this.workers.track(work);
   }
 
   stats(): ParquetEncoderPoolStats {
@@ -202,12 +187,7 @@ class EncoderPool implements ParquetEncoderPool {
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      await Promise.allSettled([...this.active]);
-      const pool = await this.ready.catch(() => undefined);
-      await pool?.destroy();
-    })();
-    return this.closing;
+    return this.workers.close();
   }
 }
 

@@ -7,7 +7,6 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
-import type { Piscina } from 'piscina';
 import { buildFormat } from '../build-format.js';
 import { type ClassifierOptions, createClassifier } from '../classify.js';
 import { createDecoder, type DecoderOptions } from '../decode/decoder.js';
@@ -28,6 +27,7 @@ import {
   type TaskSpec,
   type TaskState,
 } from './task.js';
+import { WorkerThreads } from './threads.js';
 import type { WorkerSetup } from './worker.js';
 
 /**
@@ -234,9 +234,7 @@ class Pool implements WorkerPool {
   private readonly minChunk: number;
   private readonly maxBytes: number;
   private readonly inline: TaskState;
-  private readonly ready: Promise<Piscina>;
-  private readonly active = new Set<Promise<unknown>>();
-  private closing: Promise<void> | undefined;
+  private readonly workers: WorkerThreads;
   private readonly counts: WorkerPoolStats;
 
   constructor(options: WorkerPoolOptions) {
@@ -271,22 +269,12 @@ class Pool implements WorkerPool {
       workerFailures: 0,
     };
     const workerData: WorkerSetup = { classifier, decoder };
-    const resourceLimits = options.resourceLimits;
-    // piscina is loaded here, not at import time (it costs tens of ms); threads start now.
-    this.ready = import('piscina').then(({ Piscina }) => {
-      const pool = new Piscina({
-        filename: workerFile(),
-        minThreads: this.threads,
-        maxThreads: this.threads,
-        workerData,
-        ...(resourceLimits === undefined ? {} : { resourceLimits }),
-      });
-      // A worker that fails with no task on it emits 'error' on the pool: never fatal here
-      // (a batch it held fails on its own; piscina starts a replacement).
-      pool.on('error', () => {});
-      return pool;
+    this.workers = new WorkerThreads({
+      filename: workerFile(),
+      threads: this.threads,
+      workerData,
+      resourceLimits: options.resourceLimits,
     });
-    this.ready.catch(() => {});
   }
 
   processBatch(
@@ -367,21 +355,16 @@ class Pool implements WorkerPool {
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      await Promise.allSettled([...this.active]);
-      const pool = await this.ready.catch(() => undefined);
-      await pool?.destroy();
-    })();
-    return this.closing;
+    return this.workers.close();
   }
 
-  /** Runs a batch and keeps it in `active` until it settles (so close() waits for it). */
+  /** Runs a batch, counted as accepted until it settles (so close() waits for it). */
   private track<T>(
     inputs: readonly PoolInput[],
     spec: TaskSpec,
     collect: (outputs: TaskOutput[]) => T,
   ): Promise<T> {
-    if (this.closing !== undefined) {
+    if (this.workers.closed) {
       return Promise.reject(
         new WorkerPoolError('POOL_CLOSED', 'the worker pool is closed and takes no new batches'),
       );
@@ -392,10 +375,7 @@ class Pool implements WorkerPool {
     } catch (err) {
       return Promise.reject(err);
     }
-    this.active.add(work);
-    const done = () => this.active.delete(work);
-    work.then(done, done);
-    return work;
+    return this.workers.track(work);
   }
 
   private run<T>(
@@ -437,7 +417,7 @@ class Pool implements WorkerPool {
     this.counts.pendingTasks += chunks.length;
     // Every task settles before the batch does: its count is right when the caller hears
     // back, and a failed batch leaves nothing of its own running.
-    const settled = this.ready.then(
+    const settled = this.workers.ready.then(
       (pool) =>
         Promise.allSettled(
           messages.map((m) =>
