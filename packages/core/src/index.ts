@@ -148,7 +148,7 @@ export {
   DEFAULT_MIN_CHUNK_BYTES,
 } from './pool/pool.js';
 export type { LinePartition, PooledPayload } from './pool/task.js';
-export type { WorkerThreadsOptions } from './pool/threads.js';
+export type { WorkerRunOptions, WorkerThreadsOptions } from './pool/threads.js';
 export { WorkerThreads } from './pool/threads.js';
 export type { ProcessedPayload, ProcessOptions } from './process.js';
 export { processEnvelope } from './process.js';

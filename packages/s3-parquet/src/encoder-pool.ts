@@ -159,26 +159,24 @@ class EncoderPool implements ParquetEncoderPool {
       rows,
     };
     this.counts.pending++;
-    const work = this.workers.ready
-      .then((pool) => pool.run(task) as Promise<Uint8Array>)
-      .then(
-        (bytes) => {
-          this.counts.pending--;
-          this.counts.encoded++;
-          this.counts.rows += rows;
-          return bytes;
-        },
-        (err: unknown) => {
-          this.counts.pending--;
-          this.counts.failed++;
-          const reason = err instanceof Error ? err.message : String(err);
-          throw new EncoderPoolError(
-            'ENCODE_FAILED',
-            `cannot encode ${what} on a worker thread: ${reason}`,
-            { dataset, rows, cause: err },
-          );
-        },
-      );
+    const work = this.workers.run<Uint8Array>(task).then(
+      (bytes) => {
+        this.counts.pending--;
+        this.counts.encoded++;
+        this.counts.rows += rows;
+        return bytes;
+      },
+      (err: unknown) => {
+        this.counts.pending--;
+        this.counts.failed++;
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new EncoderPoolError(
+          'ENCODE_FAILED',
+          `cannot encode ${what} on a worker thread: ${reason}`,
+          { dataset, rows, cause: err },
+        );
+      },
+    );
     return this.workers.track(work);
   }
 

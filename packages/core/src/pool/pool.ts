@@ -142,7 +142,7 @@ export interface WorkerPoolStats {
   inlineBatches: number;
   /** Batches sent to the worker threads. */
   pooledBatches: number;
-  /** Tasks run by worker threads. */
+  /** Tasks sent to the worker threads and settled (done or failed). */
   tasks: number;
   /** Batches on the workers (accepted, not every task settled). */
   pendingBatches: number;
@@ -417,20 +417,13 @@ class Pool implements WorkerPool {
     this.counts.pendingTasks += chunks.length;
     // Every task settles before the batch does: its count is right when the caller hears
     // back, and a failed batch leaves nothing of its own running.
-    const settled = this.workers.ready.then(
-      (pool) =>
-        Promise.allSettled(
-          messages.map((m) =>
-            (pool.run(m, { transferList: [m.buffer] }) as Promise<TaskOutput>).finally(() => {
-              this.counts.pendingTasks--;
-              this.counts.tasks++;
-            }),
-          ),
-        ),
-      (err: unknown): Array<PromiseSettledResult<TaskOutput>> => {
-        this.counts.pendingTasks -= chunks.length; // never sent
-        return [{ status: 'rejected', reason: err }];
-      },
+    const settled = Promise.allSettled(
+      messages.map((m) =>
+        this.workers.run<TaskOutput>(m, { transferList: [m.buffer] }).finally(() => {
+          this.counts.pendingTasks--;
+          this.counts.tasks++;
+        }),
+      ),
     );
     return settled.then((outcomes) => {
       this.counts.pendingBatches--;

@@ -66,6 +66,25 @@ describe('WorkerThreads', () => {
     await t.close();
   });
 
+  it('threads that fail to start: queued and later tasks reject with the reason, none waits forever', async () => {
+    const broken = join(dir, 'broken.cjs');
+    writeFileSync(broken, "throw new Error('cannot load this worker');");
+    const t = new WorkerThreads({ filename: broken, threads: 2, workerData: null });
+    // No 'error' listener of the test's own: a failure piscina reports on the pool ('error')
+    // would otherwise be thrown on this thread and fail the run as an uncaught exception.
+    // Sent at once, before either thread has failed: each fails with the thread it was on.
+    const first = [1, 2, 3].map((value) => t.track(t.run({ ms: 0, value })));
+    for (const q of first) await expect(q).rejects.toThrow(/cannot load this worker/);
+    // Sent after: piscina starts no thread again, so without WorkerThreads these would wait
+    // forever. They reject with the reason.
+    const later = [4, 5].map((value) => t.run({ ms: 0, value }));
+    for (const q of later)
+      await expect(q).rejects.toThrow(
+        /^the worker threads failed to start \(.*broken\.cjs\): cannot load this worker$/,
+      );
+    await t.close();
+  });
+
   it('passes resourceLimits to every worker', async () => {
     const t = new WorkerThreads({
       filename,
