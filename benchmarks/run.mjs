@@ -8,18 +8,19 @@
 // --out      where the report goes (default benchmarks/results)
 // --passes   every job of a scenario runs in this many passes (default 2, quick 1), each pass
 //            over all its variants in turn, so that load from other processes spreads over
-//            all variants instead of hitting one
+//            all variants instead of hitting one; a job may ask for fewer (`passes: 1`)
 // scenario   decode, firehose, pool, parquet, timestream, query (default: all)
 //
 // A scenario module either has the shape of those here (prepare/tasks, jobs, setup, variants,
-// report: see scenarios/decode.mjs) or the older `{ name, run }` one, run whole in one child:
+// report: see scenarios/decode.mjs; a prepare task marked `long: true` starts first) or the older `{ name, run }` one, run whole in one child:
 // `run({ quick })` returns `{ title, rows, targets?, charts? }`; rows with a numeric `threads`
 // and `eventsPerSec` (or `mbPerSec`) are drawn as throughput vs threads, one line per `series`
 // (else `batch`, else `variant`); `targets` ([{ id, met, value, note }]) feed the summary.
 // scenarios/pool.mjs (the worker pool's, written with it) is picked up when it exists.
 //
 // Every measured variant runs in a child process of its own (child.mjs, --expose-gc), which
-// reports its round times and its peak RSS. Inputs are generated once into .cache/ first.
+// reports its round times and its peak RSS. Inputs are generated once into .cache/ first,
+// every scenario's before any is measured, as many at once as there are cores.
 // Run under `logpipe bench`, progress goes to the parent over IPC ({ type: 'plan' | 'start' |
 // 'progress', … }); else one line per finished job to stderr.
 import { fork } from 'node:child_process';
@@ -94,6 +95,15 @@ function progress(state, label) {
     );
 }
 
+/**
+ * Passes of a job: --passes, or fewer where the job says so (`passes: 1`: a job whose
+ * figures no target is judged on, where a second process would cost a second start-up and
+ * warm-up for nothing the report uses).
+ */
+function passesOf(job, opts) {
+  return Math.min(opts.passes, job.passes ?? opts.passes);
+}
+
 async function loadScenarios(only) {
   const list = [];
   for (const name of only.length > 0 ? only : ALL) {
@@ -146,35 +156,50 @@ async function main() {
   const state = { done: 0, total: 0, started };
   for (const p of plan)
     state.total +=
-      p.kind === 'prepare' ? p.tasks.length : p.kind === 'legacy' ? 1 : p.jobs.length * opts.passes;
+      p.kind === 'prepare'
+        ? p.tasks.length
+        : p.kind === 'legacy'
+          ? 1
+          : p.jobs.reduce((n, j) => n + passesOf(j, opts), 0);
   if (process.send) process.send({ type: 'plan', total: state.total });
 
   const failures = [];
   const reports = {};
   const resultsByScenario = {};
   const tasksByScenario = {};
+  // Every scenario's inputs first, before anything is timed, on as many children at once as
+  // there are cores: nothing is measured while inputs are built, and most builders are
+  // single-threaded JavaScript (from an empty .cache/ on Node 20, 112 s one after the other).
+  // Tasks marked `long` (the query lakes) start first, so that the short ones fill the other
+  // cores meanwhile instead of leaving one long task alone at the end.
+  const inputs = plan
+    .flatMap((p) => (p.kind === 'prepare' ? p.tasks.map((t) => ({ s: p.s, t })) : []))
+    .sort((a, b) => Number(b.t.long === true) - Number(a.t.long === true));
+  let nextInput = 0;
+  const inputLane = async () => {
+    while (nextInput < inputs.length) {
+      const { s, t } = inputs[nextInput++];
+      starting(state, `${s.name}: input ${t.label}`);
+      const r = await runChild({ kind: 'task', module: s.file, task: t.task, params: t.params });
+      if (!r.ok) failures.push(`${s.name} prepare ${t.label}: ${r.error}`);
+      else {
+        tasksByScenario[s.name] ??= {};
+        tasksByScenario[s.name][t.task] = r.value;
+      }
+      progress(state, `${s.name}: input ${t.label}`);
+    }
+  };
+  await Promise.all(
+    Array.from(
+      { length: Math.max(1, Math.min(inputs.length, os.availableParallelism())) },
+      inputLane,
+    ),
+  );
   for (const p of plan) {
     const name = p.s.name;
     resultsByScenario[name] ??= {};
     const results = resultsByScenario[name];
-    if (p.kind === 'prepare') {
-      for (const t of p.tasks) {
-        starting(state, `${name}: input ${t.label}`);
-        const r = await runChild({
-          kind: 'task',
-          module: p.s.file,
-          task: t.task,
-          params: t.params,
-        });
-        if (!r.ok) failures.push(`${name} prepare ${t.label}: ${r.error}`);
-        else {
-          tasksByScenario[name] ??= {};
-          tasksByScenario[name][t.task] = r.value;
-        }
-        progress(state, `${name}: input ${t.label}`);
-      }
-      continue;
-    }
+    if (p.kind === 'prepare') continue;
     if (p.kind === 'legacy') {
       starting(state, name);
       const r = await runChild({
@@ -189,8 +214,10 @@ async function main() {
     }
     for (let pass = 0; pass < opts.passes; pass++) {
       for (const job of p.jobs) {
-        const rounds = Math.ceil(job.rounds / opts.passes);
-        starting(state, `${name}: ${job.label}${opts.passes > 1 ? ` (pass ${pass + 1})` : ''}`);
+        const passes = passesOf(job, opts);
+        if (pass >= passes) continue;
+        const rounds = Math.ceil(job.rounds / passes);
+        starting(state, `${name}: ${job.label}${passes > 1 ? ` (pass ${pass + 1})` : ''}`);
         const r = await runChild({
           kind: 'measure',
           module: p.s.file,
@@ -201,7 +228,7 @@ async function main() {
         });
         if (!r.ok) failures.push(`${name} ${job.label}: ${r.error}`);
         results[job.id] = r.ok ? merge(results[job.id], r) : { error: r.error };
-        progress(state, `${name}: ${job.label}${opts.passes > 1 ? ` (pass ${pass + 1})` : ''}`);
+        progress(state, `${name}: ${job.label}${passes > 1 ? ` (pass ${pass + 1})` : ''}`);
       }
     }
   }
@@ -257,7 +284,7 @@ async function main() {
     '',
     `Generated by \`node benchmarks/run.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}\` (\`pnpm bench\`, \`logpipe bench\`) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${fmt(seconds, 0)} s: Node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; logpipe's gunzip: ${gunzip}.`,
     `Load average (1 / 5 / 15 min) at start ${load(loadStart)}, at end ${load(loadEnd)}: other processes share these cores, so compare ratios within one run, not figures across runs.`,
-    `Every variant runs in a child process of its own (peak RSS is that process's maxRSS, input included; the \`baseline\` rows hold the input only); figures are medians over ${opts.passes} pass(es) of each scenario's variants in turn, with min–max and the interquartile range (IQR, % of the median) of the rounds. MB = 10⁶ bytes.`,
+    `Every variant runs in a child process of its own (peak RSS is that process's maxRSS, input included; the \`baseline\` rows hold the input only); figures are medians over ${opts.passes} pass(es) of each scenario's variants in turn (one for the jobs that ask for it: decode's per-format and payload-size rows, the query latencies), with min–max and the interquartile range (IQR, % of the median) of the rounds. MB = 10⁶ bytes.`,
     opts.quick ? '\n**Quick (smoke) run: tiny inputs; the figures mean nothing.**' : '',
     '',
     '## Summary',

@@ -83,7 +83,9 @@ export function jobs({ quick }) {
       label: `mixed ${variant === 'paired' ? 'floor, floor+json and full in turns' : variant}`,
     });
   // Quick (smoke) runs keep one variant per format and two sweep points: enough to run every
-  // parser and every code path once.
+  // parser and every code path once. The per-format and sweep rows take one pass (run.mjs
+  // --passes): no target is judged on them, and a second process each cost a start-up and a
+  // warm-up round.
   for (const f of WORKLOAD_FORMATS)
     for (const variant of quick ? ['full'] : ['floor', 'full'])
       out.push({
@@ -91,6 +93,7 @@ export function jobs({ quick }) {
         variant,
         params: { set: `format:${f}`, quick },
         rounds: small,
+        passes: 1,
         label: `${f} ${variant}`,
       });
   for (const n of sweep(quick))
@@ -100,6 +103,7 @@ export function jobs({ quick }) {
         variant,
         params: { set: `sweep:${n}`, quick },
         rounds: small,
+        passes: 1,
         label: `${n} events/payload ${variant}`,
       });
   return out;

@@ -14,11 +14,12 @@
 //               worker threads, and the others (V8's garbage-collector and compiler threads,
 //               libuv's pool)
 //   sustained   the same, batches back to back, about 20 MB of JSON per measurement (threads
-//               stay warm)
+//               stay warm), a third of the rounds (each is 20 MB per variant)
 //   return      what comes back from the workers: NDJSON bytes (renderBatch) vs record objects
 //               (processBatch, structured clone) vs record objects then lines rendered on the
 //               calling thread (what a caller needing NDJSON would do with records)
-//   crossover   inline vs the pool (2 threads) for batches of 16 KB … 4 MB
+//   crossover   inline vs the pool (2 threads) for batches of 16 KB … 4 MB (above 1 MB, half
+//               the rounds: far above the crossover, and the scaling table has them too)
 //   memory      (command line only) peak RSS above the warmed-up idle process: the first
 //               batch, and 5 in a row; a child process per row (--expose-gc), median of 3
 // run(opts) is also called by benchmarks/run.mjs ({ quick } gives a small smoke run).
@@ -440,7 +441,7 @@ export async function run({
     };
     const variants = { inline: many(inline) };
     for (let t = 1; t <= threads; t++) variants[`pool${t}`] = many(pools[t - 1]);
-    const m = await compare(variants, quick ? rounds : Math.max(3, Math.ceil(rounds / 2)), g);
+    const m = await compare(variants, quick ? rounds : Math.max(3, Math.ceil(rounds / 3)), g);
     note(`sustained ${label}`, m);
     for (const k of Object.keys(variants)) {
       const v = m[k];
@@ -521,7 +522,7 @@ export async function run({
         inline: () => VARIANTS.render(inline, batch.inputs),
         pool: () => VARIANTS.render(two, batch.inputs),
       },
-      kb <= 256 && !quick ? Math.max(rounds, 41) : rounds,
+      kb <= 256 && !quick ? Math.max(rounds, 41) : kb > 1024 ? Math.ceil(rounds / 2) : rounds,
       g,
       true,
     );
