@@ -12,7 +12,8 @@
 // scenario   decode, firehose, pool, parquet, timestream, query (default: all)
 //
 // A scenario module either has the shape of those here (prepare/tasks, jobs, setup, variants,
-// report: see scenarios/decode.mjs; a prepare task marked `long: true` starts first) or the older `{ name, run }` one, run whole in one child:
+// report: see scenarios/decode.mjs; a prepare task marked `long: true` starts first, a job
+// with `passes: 1` runs once) or the older `{ name, run }` one, run whole in one child:
 // `run({ quick })` returns `{ title, rows, targets?, charts? }`; rows with a numeric `threads`
 // and `eventsPerSec` (or `mbPerSec`) are drawn as throughput vs threads, one line per `series`
 // (else `batch`, else `variant`); `targets` ([{ id, met, value, note }]) feed the summary.
