@@ -11,8 +11,19 @@ describe('logpipe bench', () => {
       const r = await run(['bench', '--quick', '--out', out]);
       expect(r.stderr).not.toContain('failed:');
       expect(r.code).toBe(0);
-      // Progress: one line per step when stderr is not a terminal.
-      expect(r.stderr).toMatch(/^\[1\/\d+\] decode: /m);
+      // Progress: one line per step when stderr is not a terminal, every step counted.
+      const steps = r.stderr.split('\n').filter((l) => /^\[\d+\/\d+\] /.test(l));
+      const total = Number(/^\[\d+\/(\d+)\]/.exec(steps[0] ?? '')?.[1]);
+      expect(steps.map((l) => Number(/^\[(\d+)\//.exec(l)?.[1]))).toEqual(
+        Array.from({ length: total }, (_, i) => i + 1),
+      );
+      // Every scenario's inputs are built before the first measurement (query's lakes among
+      // them), and the measurements start with decode.
+      const firstMeasured = steps.findIndex((l) => !l.includes(': input '));
+      expect(firstMeasured).toBeGreaterThan(0);
+      expect(steps.slice(firstMeasured).filter((l) => l.includes(': input '))).toEqual([]);
+      expect(steps.slice(0, firstMeasured).some((l) => l.includes('query: input lake'))).toBe(true);
+      expect(steps[firstMeasured]).toMatch(/^\[\d+\/\d+\] decode: /);
       expect(r.stdout).toContain(`report: ${join(out, 'latest.md')}`);
 
       const md = readFileSync(join(out, 'latest.md'), 'utf8');
