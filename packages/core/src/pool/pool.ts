@@ -142,7 +142,7 @@ export interface WorkerPoolStats {
   inlineBatches: number;
   /** Batches sent to the worker threads. */
   pooledBatches: number;
-  /** Tasks sent to the worker threads and settled (done or failed). */
+  /** Tasks handed to the worker threads (`WorkerThreads.run`) and settled, done or failed. */
   tasks: number;
   /** Batches on the workers (accepted, not every task settled). */
   pendingBatches: number;

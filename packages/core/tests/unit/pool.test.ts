@@ -326,6 +326,34 @@ describe('the worker pool', () => {
     expect(p.stats()).toMatchObject({ workerFailures: 1, pendingTasks: 0 });
   });
 
+  it('workers that cannot start: every batch fails with WORKER_FAILED and the reason, none waits forever', async () => {
+    // A 1 MB heap is too small for the worker to load: piscina starts no thread again after
+    // such a failure, and without WorkerThreads' guard the batches would never settle.
+    const p = pool({
+      threads: 2,
+      inlineBelowBytes: 0,
+      resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 },
+    });
+    const small = workload(300, 8);
+    const outcomes = await Promise.allSettled([p.processBatch(small), p.renderBatch(small)]);
+    // Sent after the threads have failed, too.
+    outcomes.push(...(await Promise.allSettled([p.processBatch(small)])));
+    for (const o of outcomes) {
+      expect(o.status).toBe('rejected');
+      if (o.status === 'rejected') {
+        expect(o.reason).toBeInstanceOf(core.WorkerPoolError);
+        expect(o.reason).toMatchObject({ code: 'WORKER_FAILED', retryable: true });
+        expect(o.reason.message).toMatch(/memory limit|out of memory/i);
+      }
+    }
+    expect(outcomes.at(-1)).toMatchObject({
+      reason: {
+        message: expect.stringMatching(/the worker threads failed to start \(.*pool-worker/),
+      },
+    });
+    expect(p.stats()).toMatchObject({ workerFailures: 3, pendingBatches: 0, pendingTasks: 0 });
+  });
+
   it('keeps batches below inlineBelowBytes on the calling thread, judged by their decompressed size', async () => {
     const p = pool({ threads: 2, inlineBelowBytes: 200_000 });
     const one = workload(50, 1).slice(0, 3);
