@@ -327,12 +327,14 @@ describe('the worker pool', () => {
   });
 
   it('workers that cannot start: every batch fails with WORKER_FAILED and the reason, none waits forever', async () => {
-    // A 1 MB heap is too small for the worker to load: piscina starts no thread again after
-    // such a failure, and without WorkerThreads' guard the batches would never settle.
+    // A 3 MB heap is too small for the worker to load ("reaching memory limit" on Node 20, 22
+    // and 24): piscina starts no thread again after such a failure, and without WorkerThreads'
+    // guard the batches would never settle. Not less: with 1–2 MB, Node 22's V8 aborts the
+    // whole process ("Fatal JavaScript out of memory: GC during deserialization").
     const p = pool({
       threads: 2,
       inlineBelowBytes: 0,
-      resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 },
+      resourceLimits: { maxOldGenerationSizeMb: 3, maxYoungGenerationSizeMb: 1 },
     });
     const small = workload(300, 8);
     const outcomes = await Promise.allSettled([p.processBatch(small), p.renderBatch(small)]);
