@@ -77,13 +77,11 @@ export class WorkerThreads {
    * failed to start.
    */
   run<R>(task: unknown, options?: WorkerRunOptions): Promise<R> {
-    const failed = (): Error | undefined => this.startFailure;
     return this.ready.then((pool) => {
-      const early = failed();
-      if (early !== undefined) throw early;
+      if (this.startFailure !== undefined) throw this.startFailure;
       return (pool.run(task, options) as Promise<R>).catch((err: unknown) => {
         this.noThreadLeft(pool, err);
-        throw failed() ?? err;
+        throw this.startFailure ?? err;
       });
     });
   }
@@ -94,7 +92,7 @@ export class WorkerThreads {
    * nothing would ever run what waits in piscina's queue: remember why, and reject it all.
    */
   private noThreadLeft(pool: Piscina, err: unknown): void {
-    if (pool.threads.length > 0 || this.startFailure !== undefined || this.closing) return;
+    if (pool.threads.length > 0 || this.startFailure !== undefined || this.closed) return;
     const reason = err instanceof Error ? err.message : String(err);
     this.startFailure = new Error(
       `the worker threads failed to start (${this.filename}): ${reason}`,
